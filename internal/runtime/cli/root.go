@@ -70,4 +70,3 @@ func versionCmd() *cobra.Command {
 		},
 	}
 }
-

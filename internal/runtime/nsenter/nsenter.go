@@ -47,9 +47,9 @@ type Join struct {
 
 // TimeOffset is one clock's offset in a new time namespace.
 type TimeOffset struct {
-	Clock    int32 // CLOCK_MONOTONIC or CLOCK_BOOTTIME
-	Sec      int64
-	Nanosec  int64
+	Clock   int32 // CLOCK_MONOTONIC or CLOCK_BOOTTIME
+	Sec     int64
+	Nanosec int64
 }
 
 // Request says which namespaces the constructor creates and joins.
