@@ -43,6 +43,8 @@ func Compile(cfg *specs.LinuxSeccomp) (*Filter, error) {
 		return nil, fmt.Errorf("creating seccomp filter: %w", err)
 	}
 	f := &Filter{ctx: ctx, notify: p.notify}
+	// Architectures go first: libseccomp adds a rule only to the
+	// architectures the filter has at that moment.
 	steps := []func(*plan) error{f.setAttributes, f.setFlags, f.addArches, f.addRules}
 	for _, step := range steps {
 		if err := step(p); err != nil {
