@@ -67,6 +67,9 @@ type childRequest struct {
 	Calls   []call
 	// SendListener passes the listener fd to Profile.ListenerPath.
 	SendListener bool
+	// WithoutPrivilege loads without no_new_privs and without
+	// CAP_SYS_ADMIN, and reports Load's errno as the first result.
+	WithoutPrivilege bool
 }
 
 // outcome is how a child ended, compared whole with cmp.
@@ -137,6 +140,10 @@ func runChild(reqPath string) int {
 	if err != nil {
 		return fail("Compile: %v", err)
 	}
+	enc := json.NewEncoder(os.Stdout)
+	if req.WithoutPrivilege {
+		return loadWithoutPrivilege(f, enc)
+	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fail("setting no_new_privs: %v", err)
 	}
@@ -157,7 +164,6 @@ func runChild(reqPath string) int {
 			return fail("SendListener: %v", err)
 		}
 	}
-	enc := json.NewEncoder(os.Stdout)
 	for _, c := range req.Calls {
 		if err := enc.Encode(makeCall(c)); err != nil {
 			return fail("writing result: %v", err)
@@ -230,4 +236,37 @@ func rawCall(c call) result {
 		unix.Close(int(r1))
 	}
 	return result{Errno: errno}
+}
+
+// loadWithoutPrivilege drops CAP_SYS_ADMIN from the effective set of this
+// thread (capabilities are per thread; the cgo call into libseccomp runs on
+// it) and loads with no_new_privs unset, reporting Load's errno and
+// whether no_new_privs is still unset afterwards.
+func loadWithoutPrivilege(f *Filter, enc *json.Encoder) int {
+	runtime.LockOSThread()
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		fmt.Fprintf(os.Stderr, "capget: %v\n", err)
+		return 100
+	}
+	data[unix.CAP_SYS_ADMIN/32].Effective &^= 1 << (unix.CAP_SYS_ADMIN % 32)
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		fmt.Fprintf(os.Stderr, "capset: %v\n", err)
+		return 100
+	}
+	var r result
+	if _, err := f.Load(); !errors.As(err, &r.Errno) {
+		fmt.Fprintf(os.Stderr, "Load() error = %v, want an errno\n", err)
+		return 100
+	}
+	nnp, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
+	if err != nil || nnp != 0 {
+		fmt.Fprintf(os.Stderr, "no_new_privs = %d, %v after Load; want 0\n", nnp, err)
+		return 100
+	}
+	if err := enc.Encode(r); err != nil {
+		return 100
+	}
+	return 0
 }

@@ -266,3 +266,18 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadLeavesNoNewPrivsToCaller checks Compile clears libseccomp's
+// habit of setting no_new_privs itself: without it and without
+// CAP_SYS_ADMIN the kernel must refuse the filter.
+func TestLoadLeavesNoNewPrivsToCaller(t *testing.T) {
+	testgate.Root(t)
+	got, stderr := runInChild(t, childRequest{
+		Profile:          allowDefault(specs.LinuxSyscall{Names: []string{"mkdir"}, Action: specs.ActErrno}),
+		WithoutPrivilege: true,
+	})
+	want := outcome{Results: []string{"13 (permission denied)"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("child outcome mismatch (-want +got):\n%s\nstderr:\n%s", diff, stderr)
+	}
+}
