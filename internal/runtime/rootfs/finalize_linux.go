@@ -135,7 +135,10 @@ func openDevNull(root *os.File) (*os.File, error) {
 // BindConsole binds the pty slave onto /dev/console, creating an empty file
 // there if needed. The slave is bound through its descriptor, never a path
 // the container could have replaced; the caller has verified it is a pty.
-// Call it after PivotRoot, in the container's mount namespace.
+// Call it after PivotRoot, in the container's mount namespace. The slave
+// must live on a devpts mount still attached in that namespace (the
+// container's /dev/pts, e.g. opened through /dev/ptmx after PivotRoot):
+// the kernel cannot clone a mount that pivot_root detached.
 func BindConsole(slave *os.File) error {
 	root, err := os.OpenFile("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -144,7 +147,7 @@ func BindConsole(slave *os.File) error {
 	defer root.Close()
 	tree, err := cloneTree(int(slave.Fd()), false)
 	if err != nil {
-		return fmt.Errorf("console: %w", err)
+		return fmt.Errorf("console: pty slave (is its devpts mounted in the container?): %w", err)
 	}
 	defer tree.Close()
 	target, err := mountpoint(root, "/dev/console", false, true)

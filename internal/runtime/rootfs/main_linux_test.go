@@ -23,7 +23,7 @@ type childConfig struct {
 	Bundle  string
 	Options Options
 	Script  string // run with /bin/sh -c inside the new root
-	Console bool   // open a pty on the host and BindConsole its slave
+	Console bool   // after PivotRoot, open a pty on /dev/ptmx and BindConsole its slave
 }
 
 // Exit codes of the child init, for the parent's assertions.
@@ -53,12 +53,6 @@ func childMain(cfgJSON string) {
 	if err := json.Unmarshal(b, &spec); err != nil {
 		fail(exitHarness, "%v", err)
 	}
-	var slave *os.File
-	if cfg.Console {
-		if slave, err = openPtySlave(); err != nil {
-			fail(exitHarness, "pty: %v", err)
-		}
-	}
 	p, err := NewPlan(&spec, cfg.Bundle, cfg.Options)
 	if err != nil {
 		fail(exitSetup, "rootfs-error: %v", err)
@@ -70,8 +64,13 @@ func childMain(cfgJSON string) {
 		{"prepare", p.Prepare},
 		{"pivot", p.PivotRoot},
 		{"console", func() error {
-			if slave == nil {
+			if !cfg.Console {
 				return nil
+			}
+			// Like a runtime, open the pty on the container's own devpts.
+			slave, err := openPtySlave()
+			if err != nil {
+				fail(exitHarness, "pty: %v", err)
 			}
 			return BindConsole(slave)
 		}},
@@ -91,7 +90,7 @@ func fail(code int, format string, args ...any) {
 	os.Exit(code)
 }
 
-// openPtySlave opens a new pty pair on the host's /dev/ptmx and returns the
+// openPtySlave opens a new pty pair on /dev/ptmx and returns the
 // slave; the master is leaked on purpose (it must outlive the exec).
 func openPtySlave() (*os.File, error) {
 	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
