@@ -1,13 +1,17 @@
 // Command cais-runtime is the OCI runtime with runc's command line.
-// It only wires the command line to standard streams.
+// It only wires the command line to standard streams; when started as a
+// container's init (by itself, through the nsenter constructor) it hands
+// over to the bootstrap, which never returns.
 package main
 
 import (
 	"os"
 
+	"github.com/cais-project/cais/internal/runtime/bootstrap"
 	"github.com/cais-project/cais/internal/runtime/cli"
 )
 
 func main() {
+	bootstrap.Main()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -5,8 +5,12 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"syscall"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
@@ -21,7 +25,13 @@ type globals struct {
 	logFormat     string
 	debug         bool
 	systemdCgroup bool
+	rootless      string
 }
+
+// exitError carries a specific exit status (run's container status).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
@@ -43,14 +53,53 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&g.debug, "debug", false, "enable debug logging")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd to manage cgroups")
+	f.StringVar(&g.rootless, "rootless", "auto", "ignore cgroup permission errors (true, false or auto)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.check() }
 	root.AddCommand(
 		versionCmd(),
+		createCmd(g), startCmd(g), runCmd(g), stateCmd(g), killCmd(g), deleteCmd(g),
+		listCmd(g), specCmd(),
 	)
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(stderr, "cais-runtime: "+err.Error())
-		return 1
+	err := root.Execute()
+	if err == nil {
+		return 0
 	}
-	return 0
+	if e, ok := err.(exitError); ok {
+		return e.code
+	}
+	g.logError(err)
+	fmt.Fprintln(stderr, err.Error())
+	return 1
+}
+
+func (g *globals) check() error {
+	if g.logFormat != "text" && g.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: must be text or json", g.logFormat)
+	}
+	if g.systemdCgroup {
+		return fmt.Errorf("--systemd-cgroup: the systemd cgroup driver is not supported yet (use the cgroupfs driver)")
+	}
+	return nil
+}
+
+// logError records a failure in --log, where containerd looks for the
+// reason of a failed command (one JSON object per line, like runc's).
+func (g *globals) logError(err error) {
+	if g.log == "" {
+		return
+	}
+	f, ferr := os.OpenFile(g.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o644)
+	if ferr != nil {
+		return
+	}
+	defer f.Close()
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	if g.logFormat == "json" {
+		b, _ := json.Marshal(map[string]string{"level": "error", "msg": err.Error(), "time": now})
+		f.Write(append(b, '\n'))
+		return
+	}
+	fmt.Fprintf(f, "time=%q level=error msg=%q\n", now, err.Error())
 }
 
 // versionText is runc's --version shape, which containerd's go-runc parses:

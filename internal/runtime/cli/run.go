@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/cais-project/cais/internal/runtime/container"
+)
+
+func runCmd(g *globals) *cobra.Command {
+	f := &createFlags{}
+	var detach, keep bool
+	cmd := &cobra.Command{
+		Use:   "run [flags] CONTAINER_ID",
+		Short: "create and start a container; wait for it unless --detach",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if !detach {
+				// The init ends up our grandchild (nsenter forks into the
+				// pid namespace); as a subreaper we still reap it.
+				if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+					return err
+				}
+			}
+			c, err := container.Create(ctx, g.root, args[0], f.bundleDir(), f.options())
+			if err != nil {
+				return err
+			}
+			if detach {
+				if _, err := c.Start(ctx); err != nil {
+					c.Delete(ctx, true)
+					return err
+				}
+				return nil
+			}
+			// Forward the signals a user sends to this process.
+			sigs := make(chan os.Signal, 16)
+			signal.Notify(sigs)
+			defer signal.Stop(sigs)
+			if _, err := c.Start(ctx); err != nil {
+				c.Delete(ctx, true)
+				return err
+			}
+			code, err := container.WaitReap(c.State().Pid, sigs)
+			if !keep {
+				if _, derr := c.Delete(ctx, true); err == nil {
+					err = derr
+				}
+			}
+			if err != nil {
+				return err
+			}
+			return exitError{code: code}
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "detach from the container's process")
+	cmd.Flags().BoolVar(&keep, "keep", false, "do not delete the container after it exits")
+	return cmd
+}

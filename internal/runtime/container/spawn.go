@@ -1,0 +1,276 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/cais-project/cais/internal/runtime/initproto"
+	"github.com/cais-project/cais/internal/runtime/nsenter"
+)
+
+// IO is the standard streams the container's process inherits when it has
+// no terminal.
+type IO struct {
+	Stdin, Stdout, Stderr *os.File
+}
+
+// spawnOpts says how to start one init (or exec'd) process.
+type spawnOpts struct {
+	req         *nsenter.Request
+	cfg         *initproto.Config
+	io          IO
+	preserveFDs int
+	console     *os.File // connected console socket, or nil
+	fifo        *os.File // O_PATH exec fifo, or nil for exec
+	// joinCgroup places the first process in the container's cgroup.
+	joinCgroup func(pid int) error
+	// hooks runs the prestart and createRuntime hooks for the init's pid.
+	hooks func(pid int) error
+	spec  *specs.Spec
+}
+
+// initProc is a started init: its pid, and the direct child to reap (the
+// nsenter intermediate, or the init itself).
+type initProc struct {
+	pid int
+	cmd *exec.Cmd
+}
+
+// spawn starts the init, walks it through the nsenter handshake and the
+// initproto steps, and returns when it is ready (waiting for start). On
+// error nothing it started is left running.
+func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
+	self, err := sealedSelf()
+	if err != nil {
+		return nil, err
+	}
+	defer self.Close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
+	}
+	parentEnd := os.NewFile(uintptr(fds[0]), "init-sync")
+	childEnd := os.NewFile(uintptr(fds[1]), "init-sync-child")
+	defer parentEnd.Close()
+	defer childEnd.Close()
+
+	// fds in the child: 0-2 stdio, 3.. the preserved ones, then ours.
+	var extra []*os.File
+	for i := 0; i < o.preserveFDs; i++ {
+		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-"+strconv.Itoa(3+i)))
+	}
+	next := 3 + o.preserveFDs
+	syncFD := next
+	extra = append(extra, childEnd)
+	next++
+	o.cfg.FifoFD = -1
+	if o.fifo != nil {
+		o.cfg.FifoFD = next
+		extra = append(extra, o.fifo)
+		next++
+	}
+	if o.console != nil {
+		o.cfg.ConsoleSocketFD = next
+		extra = append(extra, o.console)
+	}
+	o.cfg.PreserveFDs = o.preserveFDs
+
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
+		Args:       []string{"cais-runtime", "init"},
+		Env:        []string{nsenter.EnvName + "=" + strconv.Itoa(syncFD)},
+		ExtraFiles: extra,
+		Stdin:      o.io.Stdin,
+		Stdout:     o.io.Stdout,
+		Stderr:     o.io.Stderr,
+	}
+	hs := nsenter.NewHandshake(parentEnd)
+	if err := hs.Send(o.req); err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the container's init: %w", err)
+	}
+	childEnd.Close()
+	p = &initProc{cmd: cmd}
+	defer func() {
+		if err != nil {
+			p.kill()
+		}
+	}()
+
+	first, err := hs.Hello()
+	if err != nil {
+		return p, p.explain(err)
+	}
+	if err := o.joinCgroup(first); err != nil {
+		return p, err
+	}
+	if hasNamespace(o.spec, specs.UserNamespace) && newNamespace(o.spec, specs.UserNamespace) {
+		if err := writeIDMaps(first, o.spec); err != nil {
+			return p, err
+		}
+	}
+	if err := hs.Ack(); err != nil {
+		return p, err
+	}
+	if p.pid, err = hs.Pid(); err != nil {
+		return p, p.explain(err)
+	}
+	if p.pid != first {
+		// The intermediate process exits at once; reap it.
+		if err := cmd.Wait(); err != nil {
+			return p, fmt.Errorf("nsenter intermediate process: %w", err)
+		}
+		p.cmd = nil
+	}
+	conn := initproto.New(parentEnd)
+	if err := conn.SendConfig(o.cfg); err != nil {
+		return p, err
+	}
+	if !o.cfg.Exec {
+		if _, err := conn.AwaitHookRequest(); err != nil {
+			return p, p.explain(err)
+		}
+		herr := o.hooks(p.pid)
+		if err := conn.HooksDone(herr); err != nil {
+			return p, err
+		}
+		if herr != nil {
+			return p, herr
+		}
+	}
+	if err := conn.AwaitReady(); err != nil {
+		return p, p.explain(err)
+	}
+	return p, nil
+}
+
+// explain turns a broken conversation into the child's own error, or its
+// exit status when it could not say anything.
+func (p *initProc) explain(err error) error {
+	if errors.Is(err, initproto.ErrChild) || errors.Is(err, nsenter.ErrConstructor) {
+		return err
+	}
+	if p.cmd != nil && p.cmd.Process != nil {
+		p.cmd.Process.Kill()
+		if werr := p.cmd.Wait(); werr != nil {
+			p.cmd = nil
+			return fmt.Errorf("container init exited before it was ready (%v): %w", werr, err)
+		}
+		p.cmd = nil
+	}
+	return err
+}
+
+// kill stops whatever spawn started and reaps what is ours to reap.
+func (p *initProc) kill() {
+	if p.pid > 0 {
+		unix.Kill(p.pid, unix.SIGKILL)
+	}
+	if p.cmd != nil && p.cmd.Process != nil {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		p.cmd = nil
+	}
+	if p.pid > 0 {
+		// Not our child when nsenter forked: wait until it is gone.
+		if start, _, err := procStart(p.pid); err == nil {
+			waitGone(p.pid, start, defaultKillWait)
+		}
+	}
+}
+
+// writeIDMaps writes the user namespace's id maps for pid through a procfs
+// handle the runtime opened and verified itself.
+func writeIDMaps(pid int, s *specs.Spec) error {
+	proc, err := procfs.OpenProcRoot()
+	if err != nil {
+		return fmt.Errorf("opening procfs: %w", err)
+	}
+	defer proc.Close()
+	write := func(name, data string) error {
+		h, err := proc.OpenPid(pid, name)
+		if err != nil {
+			return fmt.Errorf("opening /proc/%d/%s: %w", pid, name, err)
+		}
+		defer h.Close()
+		f, err := pathrs.Reopen(h, unix.O_WRONLY|unix.O_CLOEXEC)
+		if err != nil {
+			return fmt.Errorf("opening /proc/%d/%s: %w", pid, name, err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(data); err != nil {
+			return fmt.Errorf("writing %q to /proc/%d/%s: %w", data, pid, name, err)
+		}
+		return nil
+	}
+	if err := write("uid_map", formatMap(s.Linux.UIDMappings)); err != nil {
+		return fmt.Errorf("linux.uidMappings: %w", err)
+	}
+	if err := write("gid_map", formatMap(s.Linux.GIDMappings)); err != nil {
+		return fmt.Errorf("linux.gidMappings: %w", err)
+	}
+	return nil
+}
+
+func formatMap(m []specs.LinuxIDMapping) string {
+	var b strings.Builder
+	for _, e := range m {
+		fmt.Fprintf(&b, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
+	}
+	return b.String()
+}
+
+// nsenterRequest turns the config's namespaces into the constructor's request.
+func nsenterRequest(s *specs.Spec) *nsenter.Request {
+	r := &nsenter.Request{}
+	for _, ns := range s.Linux.Namespaces {
+		flag := nsFlag(ns.Type)
+		if ns.Path == "" {
+			r.CloneFlags |= uintptr(flag)
+		} else {
+			r.Join = append(r.Join, nsenter.Join{Type: flag, Path: ns.Path})
+		}
+	}
+	for name, off := range s.Linux.TimeOffsets {
+		clock := int32(unix.CLOCK_MONOTONIC)
+		if name == "boottime" {
+			clock = unix.CLOCK_BOOTTIME
+		}
+		r.TimeOffsets = append(r.TimeOffsets, nsenter.TimeOffset{Clock: clock, Sec: off.Secs, Nanosec: int64(off.Nanosecs)})
+	}
+	return r
+}
+
+func nsFlag(t specs.LinuxNamespaceType) int {
+	switch t {
+	case specs.PIDNamespace:
+		return unix.CLONE_NEWPID
+	case specs.NetworkNamespace:
+		return unix.CLONE_NEWNET
+	case specs.MountNamespace:
+		return unix.CLONE_NEWNS
+	case specs.IPCNamespace:
+		return unix.CLONE_NEWIPC
+	case specs.UTSNamespace:
+		return unix.CLONE_NEWUTS
+	case specs.UserNamespace:
+		return unix.CLONE_NEWUSER
+	case specs.CgroupNamespace:
+		return unix.CLONE_NEWCGROUP
+	case specs.TimeNamespace:
+		return unix.CLONE_NEWTIME
+	}
+	return 0
+}

@@ -1,0 +1,168 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/cais-project/cais/internal/errdefs"
+)
+
+// Status is a container's state in the OCI lifecycle.
+type Status string
+
+// The statuses of runtime-spec, plus paused as runc reports it.
+const (
+	Creating Status = "creating"
+	Created  Status = "created"
+	Running  Status = "running"
+	Paused   Status = "paused"
+	Stopped  Status = "stopped"
+)
+
+const (
+	stateFile = "state.json"
+	lockFile  = "lock"
+	fifoFile  = "exec.fifo"
+)
+
+// State is what the runtime remembers of a container, in state.json.
+type State struct {
+	ID     string `json:"id"`
+	Bundle string `json:"bundle"`
+	Rootfs string `json:"rootfs"`
+	// Pid of the init, and its start time (clock ticks since boot, from
+	// /proc/PID/stat), to tell it from a later process with the same pid.
+	Pid         int               `json:"pid"`
+	PidStart    uint64            `json:"pidStart"`
+	Created     time.Time         `json:"created"`
+	Owner       string            `json:"owner"`
+	CgroupPaths map[string]string `json:"cgroupPaths"`
+	Spec        *specs.Spec       `json:"spec"`
+}
+
+var validID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_+\-.]*$`)
+
+func checkID(id string) error {
+	if len(id) > 1024 || !validID.MatchString(id) {
+		return fmt.Errorf("invalid container id %q: use letters, digits and _+-. (not first): %w", id, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file, fsync and
+// rename, so readers see the old or the new content, never a mix.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func (s *State) save(dir string) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, stateFile), b, 0o600)
+}
+
+func loadState(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, stateFile), err)
+	}
+	return &s, nil
+}
+
+// procStart returns the start time of pid (field 22 of /proc/PID/stat) and
+// its one-letter state.
+func procStart(pid int) (uint64, byte, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	// The command name is in parentheses and may hold spaces: split after it.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0, errors.New("malformed /proc stat")
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return 0, 0, errors.New("malformed /proc stat")
+	}
+	start, err := strconv.ParseUint(f[19], 10, 64)
+	return start, f[0][0], err
+}
+
+// alive reports whether the container's init still runs (not a zombie, and
+// the same process that was started).
+func (s *State) alive() bool {
+	if s.Pid <= 0 {
+		return false
+	}
+	start, st, err := procStart(s.Pid)
+	return err == nil && start == s.PidStart && st != 'Z' && st != 'X'
+}
+
+// waitGone waits until pid has exited (a zombie counts as exited).
+func waitGone(pid int, start uint64, timeout time.Duration) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return nil
+		}
+		return fmt.Errorf("pidfd_open %d: %w", pid, err)
+	}
+	defer unix.Close(fd)
+	// The pid may have been reused between our check and pidfd_open.
+	if st, _, err := procStart(pid); err != nil || st != start {
+		return nil
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("process %d did not exit within %s", pid, timeout)
+		}
+		n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+}
