@@ -52,7 +52,7 @@ func Program(rules []Rule) asm.Instructions {
 			if r.Access&bit == 0 {
 				continue
 			}
-			skip := next()
+			skip := next() // used only by rules with a condition
 			switch r.Type {
 			case 'b':
 				insns = append(insns, asm.JNE.Imm(typ, bpfDevBlock, skip))
@@ -69,6 +69,11 @@ func Program(rules []Rule) asm.Instructions {
 				insns = append(insns, asm.Ja.Label(bitDone))
 			} else {
 				insns = append(insns, asm.Mov.Imm(asm.R0, 0), asm.Return())
+			}
+			if r.Type == 'a' && r.Major == Wildcard && r.Minor == Wildcard {
+				// This rule matches every device: earlier rules cannot
+				// decide this bit, and the verifier refuses dead code.
+				break
 			}
 			// The next rule (or the end of this bit) starts here.
 			insns = append(insns, asm.Mov.Imm(tmp, 0).WithSymbol(skip))
