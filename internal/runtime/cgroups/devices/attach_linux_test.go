@@ -49,8 +49,8 @@ func testCgroup(t *testing.T) string {
 }
 
 // runIn runs script with busybox sh inside the cgroup dir: the shell waits
-// on its stdin until it has been moved there. It returns the exit error
-// output and the exit error.
+// on its stdin until it has been moved there. It returns the output and
+// the exit error.
 func runIn(t *testing.T, dir, script string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("/bin/busybox", "sh", "-c", "read _ && "+script)
