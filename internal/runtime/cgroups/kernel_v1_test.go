@@ -65,7 +65,7 @@ func TestV1KernelSetApplyStatsDestroy(t *testing.T) {
 	}
 
 	// The child allocates a megabyte inside the cgroup, then says so.
-	c := startChild(t, `x=$(/bin/busybox head -c 1000000 /dev/zero | /bin/busybox tr '\0' a); echo ready; /bin/busybox sleep 30`)
+	c := startChild(t, `x=$(/bin/busybox head -c 1000000 /dev/zero | /bin/busybox tr '\0' a); /bin/busybox sleep 30 & echo ready; wait`)
 	if err := m.Apply(c.pid()); err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func TestV2KernelSetApplyStatsDestroy(t *testing.T) {
 		}
 	}
 
-	c := startChild(t, `x=$(/bin/busybox head -c 1000000 /dev/zero | /bin/busybox tr '\0' a); echo ready; /bin/busybox sleep 30`)
+	c := startChild(t, `x=$(/bin/busybox head -c 1000000 /dev/zero | /bin/busybox tr '\0' a); /bin/busybox sleep 30 & echo ready; wait`)
 	if err := m.Apply(c.pid()); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestV2KernelHybridFreeze(t *testing.T) { checkV2Freeze(t, newHybridV2Test(t
 
 func TestV2KernelHybridApplyPidsDestroy(t *testing.T) {
 	m := newHybridV2Test(t)
-	c := startChild(t, `echo ready; /bin/busybox sleep 30`)
+	c := startChild(t, `/bin/busybox sleep 30 & echo ready; wait`)
 	if err := m.Apply(c.pid()); err != nil {
 		t.Fatal(err)
 	}
