@@ -37,8 +37,10 @@ func (s *Set) ApplyBounding() error {
 // thread held before (CVE-2022-29162).
 //
 // The kernel only lets a thread lower its permitted set, and raise an
-// ambient capability that is both permitted and inheritable; Apply returns
-// the kernel's refusal as an error naming what it tried.
+// ambient capability that is both permitted and inheritable. Ambient
+// capabilities missing from either set are left out, as runc does (its own
+// `runc spec` lists ambient capabilities without inheritable ones); any
+// other refusal is returned as an error naming what it tried.
 func (s *Set) Apply() error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -57,7 +59,8 @@ func (s *Set) Apply() error {
 		return fmt.Errorf("clearing ambient capabilities: %w", err)
 	}
 	for n := 0; n <= s.lastCap; n++ {
-		if s.ambient&(1<<uint(n)) == 0 {
+		bit := uint64(1) << uint(n)
+		if s.ambient&bit == 0 || s.permitted&s.inheritable&bit == 0 {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
