@@ -53,12 +53,12 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 	if err := validateSpec(spec, bundle); err != nil {
 		return nil, err
 	}
-	if err := validateParts(spec, bundle, o); err != nil {
-		return nil, err
-	}
 	cg, err := cgroups.New(CgroupRoot, spec.Linux.CgroupsPath, id)
 	if err != nil {
 		return nil, fmt.Errorf("linux.cgroupsPath: %w", err)
+	}
+	if err := validateParts(spec, bundle, cg.Paths(), o); err != nil {
+		return nil, err
 	}
 
 	if err := os.MkdirAll(root, 0o700); err != nil {
@@ -101,6 +101,12 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 	if err := unix.Mkfifo(fifoPath, 0o600); err != nil {
 		return nil, fmt.Errorf("creating the exec fifo: %w", err)
 	}
+	// The init opens it for writing after it changed to process.user, who
+	// may not be root: writable by all, readable only by root (as runc).
+	// The state dir stays 0700; the init reaches the fifo through its fd.
+	if err := os.Chmod(fifoPath, 0o622); err != nil {
+		return nil, fmt.Errorf("creating the exec fifo: %w", err)
+	}
 	fifo, err := os.OpenFile(fifoPath, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
@@ -137,7 +143,7 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 		preserveFDs: o.PreserveFDs,
 		console:     consoleConn,
 		fifo:        fifo,
-		spec:        spec,
+		idMaps:      idMapsFor(spec),
 		joinCgroup:  cg.Apply,
 		hooks: func(pid int) error {
 			if spec.Hooks == nil {
@@ -180,8 +186,8 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 
 // validateParts checks the config with the same code that will apply it,
 // before anything is created.
-func validateParts(s *specs.Spec, bundle string, o CreateOptions) error {
-	opts := rootfs.Options{NoPivot: o.NoPivot, UserNS: hasNamespace(s, specs.UserNamespace), NetNS: hasNamespace(s, specs.NetworkNamespace)}
+func validateParts(s *specs.Spec, bundle string, cgroupPaths map[string]string, o CreateOptions) error {
+	opts := rootfs.Options{NoPivot: o.NoPivot, CgroupPaths: cgroupPaths, UserNS: hasNamespace(s, specs.UserNamespace), NetNS: hasNamespace(s, specs.NetworkNamespace)}
 	if _, err := rootfs.NewPlan(s, bundle, opts); err != nil {
 		return err
 	}
@@ -215,4 +221,12 @@ func dialConsole(path string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// idMapsFor returns the config's id maps when it creates a user namespace.
+func idMapsFor(s *specs.Spec) *specs.Linux {
+	if newNamespace(s, specs.UserNamespace) {
+		return s.Linux
+	}
+	return nil
 }
