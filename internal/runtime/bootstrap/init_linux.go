@@ -60,7 +60,21 @@ type step struct {
 }
 
 func (i *initProcess) run() error {
-	steps := []step{
+	steps := i.createSteps()
+	if i.cfg.Exec {
+		steps = i.execSteps()
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return i.exec()
+}
+
+// createSteps set up a new container, from mounts to waiting for start.
+func (i *initProcess) createSteps() []step {
+	return []step{
 		{"checking the configuration", i.prepare},
 		{"preparing the root filesystem", i.mountRootfs},
 		{"running hooks", i.createHooks},
@@ -82,12 +96,25 @@ func (i *initProcess) run() error {
 		{"running startContainer hooks", i.startHooks},
 		{"loading seccomp", i.seccompLate},
 	}
-	for _, s := range steps {
-		if err := s.do(); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
+}
+
+// execSteps prepare a process that joins a running container: nsenter has
+// already put it in the container's namespaces and cgroup, and its root is
+// the container's.
+func (i *initProcess) execSteps() []step {
+	return []step{
+		{"checking the configuration", i.prepareProcess},
+		{"setting up the console", i.console},
+		{"setting process attributes", i.attributes},
+		{"changing directory", i.chdir},
+		{"finding the program", i.lookPath},
+		{"loading seccomp (without no_new_privs)", i.seccompEarly},
+		{"setting the user and capabilities", i.user},
+		{"setting no_new_privs", i.noNewPrivs},
+		{"closing inherited file descriptors", i.closeFDs},
+		{"reporting ready", i.conn.Ready},
+		{"loading seccomp", i.seccompLate},
 	}
-	return i.exec()
 }
 
 func (i *initProcess) prepare() error {
@@ -101,6 +128,13 @@ func (i *initProcess) prepare() error {
 	if i.plan, err = rootfs.NewPlan(i.spec, i.cfg.Bundle, opts); err != nil {
 		return err
 	}
+	return i.prepareProcess()
+}
+
+// prepareProcess parses what the process itself needs: capabilities and
+// the seccomp filter.
+func (i *initProcess) prepareProcess() error {
+	var err error
 	if c := i.spec.Process.Capabilities; c != nil {
 		if i.caps, _, err = caps.Parse(c); err != nil {
 			return err
@@ -161,8 +195,10 @@ func (i *initProcess) console() error {
 	if err := console.SendMaster(sock, master); err != nil {
 		return err
 	}
-	if err := rootfs.BindConsole(slave); err != nil {
-		return err
+	if !i.cfg.Exec {
+		if err := rootfs.BindConsole(slave); err != nil {
+			return err
+		}
 	}
 	return console.SetupSlaveAsControlling(slave)
 }
@@ -252,8 +288,10 @@ func (i *initProcess) attributes() error {
 // container's root (CVE-2024-21626: a cwd leading out through a leaked fd).
 func (i *initProcess) chdir() error {
 	cwd := i.spec.Process.Cwd
-	if err := os.MkdirAll(cwd, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("process.cwd %q: %w", cwd, err)
+	if !i.cfg.Exec {
+		if err := os.MkdirAll(cwd, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("process.cwd %q: %w", cwd, err)
+		}
 	}
 	if err := unix.Chdir(cwd); err != nil {
 		return fmt.Errorf("process.cwd %q: %w", cwd, err)

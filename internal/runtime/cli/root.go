@@ -58,7 +58,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(
 		versionCmd(),
 		createCmd(g), startCmd(g), runCmd(g), stateCmd(g), killCmd(g), deleteCmd(g),
-		listCmd(g), specCmd(),
+		listCmd(g), specCmd(), execCmd(g),
 	)
 	err := root.Execute()
 	if err == nil {

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"os/signal"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -26,9 +28,25 @@ func runCmd(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			c, err := container.Create(ctx, g.root, args[0], f.bundleDir(), f.options())
+			opts := f.options()
+			var tty *ttyProxy
+			if !detach && f.consoleSocket == "" && specWantsTerminal(f.bundleDir()) {
+				var err error
+				if tty, err = newTTYProxy(); err != nil {
+					return err
+				}
+				defer tty.close()
+				opts.ConsoleSocket = tty.socketPath()
+			}
+			c, err := container.Create(ctx, g.root, args[0], f.bundleDir(), opts)
 			if err != nil {
 				return err
+			}
+			if tty != nil {
+				if err := tty.start(); err != nil {
+					c.Delete(ctx, true)
+					return err
+				}
 			}
 			if detach {
 				if _, err := c.Start(ctx); err != nil {
@@ -46,6 +64,9 @@ func runCmd(g *globals) *cobra.Command {
 				return err
 			}
 			code, err := container.WaitReap(c.State().Pid, sigs)
+			if tty != nil {
+				tty.finish()
+			}
 			if !keep {
 				if _, derr := c.Delete(ctx, true); err == nil {
 					err = derr
@@ -61,4 +82,19 @@ func runCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "detach from the container's process")
 	cmd.Flags().BoolVar(&keep, "keep", false, "do not delete the container after it exits")
 	return cmd
+}
+
+// specWantsTerminal peeks at process.terminal in the bundle's config.json;
+// errors are left for Create to report.
+func specWantsTerminal(bundle string) bool {
+	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return false
+	}
+	var s struct {
+		Process *struct {
+			Terminal bool `json:"terminal"`
+		} `json:"process"`
+	}
+	return json.Unmarshal(b, &s) == nil && s.Process != nil && s.Process.Terminal
 }

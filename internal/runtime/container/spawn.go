@@ -36,7 +36,8 @@ type spawnOpts struct {
 	joinCgroup func(pid int) error
 	// hooks runs the prestart and createRuntime hooks for the init's pid.
 	hooks func(pid int) error
-	spec  *specs.Spec
+	// idMaps, when set, are written for the new user namespace.
+	idMaps *specs.Linux
 }
 
 // initProc is a started init: its pid, and the direct child to reap (the
@@ -116,8 +117,8 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 	if err := o.joinCgroup(first); err != nil {
 		return p, err
 	}
-	if hasNamespace(o.spec, specs.UserNamespace) && newNamespace(o.spec, specs.UserNamespace) {
-		if err := writeIDMaps(first, o.spec); err != nil {
+	if o.idMaps != nil {
+		if err := writeIDMaps(first, o.idMaps); err != nil {
 			return p, err
 		}
 	}
@@ -193,7 +194,7 @@ func (p *initProc) kill() {
 
 // writeIDMaps writes the user namespace's id maps for pid through a procfs
 // handle the runtime opened and verified itself.
-func writeIDMaps(pid int, s *specs.Spec) error {
+func writeIDMaps(pid int, l *specs.Linux) error {
 	proc, err := procfs.OpenProcRoot()
 	if err != nil {
 		return fmt.Errorf("opening procfs: %w", err)
@@ -215,10 +216,10 @@ func writeIDMaps(pid int, s *specs.Spec) error {
 		}
 		return nil
 	}
-	if err := write("uid_map", formatMap(s.Linux.UIDMappings)); err != nil {
+	if err := write("uid_map", formatMap(l.UIDMappings)); err != nil {
 		return fmt.Errorf("linux.uidMappings: %w", err)
 	}
-	if err := write("gid_map", formatMap(s.Linux.GIDMappings)); err != nil {
+	if err := write("gid_map", formatMap(l.GIDMappings)); err != nil {
 		return fmt.Errorf("linux.gidMappings: %w", err)
 	}
 	return nil
