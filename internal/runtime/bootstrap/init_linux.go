@@ -79,6 +79,7 @@ func (i *initProcess) createSteps() []step {
 		{"preparing the root filesystem", i.mountRootfs},
 		{"running hooks", i.createHooks},
 		{"switching to the root filesystem", i.pivotRoot},
+		{"creating the working directory", i.makeCwd},
 		{"setting up the console", i.console},
 		{"masking paths", i.finalizeRootfs},
 		{"setting the hostname", i.hostname},
@@ -282,6 +283,16 @@ func (i *initProcess) attributes() error {
 		return err
 	}
 	return process.SetIOPriority(p.IOPriority)
+}
+
+// makeCwd creates a missing process.cwd as root, before the root and the
+// read-only paths become read-only (chdir runs after that, as the user).
+func (i *initProcess) makeCwd() error {
+	cwd := i.spec.Process.Cwd
+	if err := os.MkdirAll(cwd, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("process.cwd %q: %w", cwd, err)
+	}
+	return nil
 }
 
 // chdir enters process.cwd and checks that the result is inside the
