@@ -247,12 +247,14 @@ func (p *v1Plan) blkio(b *specs.LinuxBlockIO) error {
 	if dir, ok := p.paths["blkio"]; ok && !exists(dir, weightFile) && exists(dir, "blkio.bfq.weight") {
 		weightFile, weightDevFile = "blkio.bfq.weight", "blkio.bfq.weight_device"
 	}
-	if b.Weight != nil {
+	// Weight 0 means "unset", as in runc: Docker sends it for every
+	// container, and the kernel rejects it (ERANGE).
+	if b.Weight != nil && *b.Weight != 0 {
 		if err := p.add(f+"weight", "blkio", weightFile, strconv.FormatUint(uint64(*b.Weight), 10)); err != nil {
 			return err
 		}
 	}
-	if b.LeafWeight != nil {
+	if b.LeafWeight != nil && *b.LeafWeight != 0 {
 		if err := p.add(f+"leafWeight", "blkio", "blkio.leaf_weight", strconv.FormatUint(uint64(*b.LeafWeight), 10)); err != nil {
 			return err
 		}

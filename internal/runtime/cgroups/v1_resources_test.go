@@ -139,6 +139,9 @@ func TestPlanV1(t *testing.T) {
 			}},
 		{name: "blkio weight defaults to cfq file", r: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: ptr[uint16](500)}},
 			want: []write{{"blkio", "blkio.weight", "500"}}},
+		{name: "blkio weight 0 is unset, as Docker sends it", r: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{
+			Weight: ptr[uint16](0), LeafWeight: ptr[uint16](0)}},
+			want: nil},
 		{name: "devices in order", r: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
 			{Allow: false, Access: "rwm"},
 			{Allow: true, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](3), Access: "rwm"},
