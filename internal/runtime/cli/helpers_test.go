@@ -102,3 +102,5 @@ func (r *rt) stateDirExists() bool {
 	_, err := os.Stat(filepath.Join(r.root, r.name))
 	return err == nil
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
