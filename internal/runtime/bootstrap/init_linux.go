@@ -36,7 +36,7 @@ func Main() {
 	if err != nil {
 		os.Exit(1)
 	}
-	i := &initProcess{cfg: cfg, spec: cfg.Spec, conn: conn}
+	i := &initProcess{cfg: cfg, spec: cfg.Spec, conn: conn, agent: -1}
 	err = i.run()
 	// run returns only on failure: success ends in execve.
 	conn.Fail(err)
@@ -52,6 +52,9 @@ type initProcess struct {
 	caps   *caps.Set
 	filter *seccomp.Filter
 	path   string // the program, found in the container's PATH
+	// agent is a connection to the seccomp notify agent, made before
+	// pivot_root while linux.seccomp.listenerPath still resolves.
+	agent int
 }
 
 type step struct {
@@ -146,6 +149,14 @@ func (i *initProcess) prepareProcess() error {
 	if sc := i.spec.Linux.Seccomp; sc != nil {
 		if i.filter, err = seccomp.Compile(sc); err != nil {
 			return err
+		}
+		if i.filter.NeedsListener() {
+			// Still in the runtime's mount namespace view of the host
+			// for create; exec has joined the container's already, so
+			// the path must resolve there (as for runc).
+			if i.agent, err = seccomp.DialListener(sc.ListenerPath); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -346,7 +357,8 @@ func (i *initProcess) loadSeccomp() error {
 			Version: specs.Version, Fds: []string{specs.SeccompFdName}, Pid: os.Getpid(),
 			Metadata: sc.ListenerMetadata, State: *i.state(specs.StateCreating),
 		}
-		return seccomp.SendListener(sc.ListenerPath, st, []int{fd})
+		defer unix.Close(i.agent)
+		return seccomp.SendListenerOn(i.agent, st, []int{fd})
 	}
 	return nil
 }

@@ -28,6 +28,31 @@ func SendListener(listenerPath string, state specs.ContainerProcessState, fds []
 	if listenerPath == "" {
 		return fmt.Errorf("sending seccomp listener: empty listener path: %w", errdefs.ErrInvalidArgument)
 	}
+	sock, err := DialListener(listenerPath)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(sock)
+	return SendListenerOn(sock, state, fds)
+}
+
+// DialListener connects to the seccomp agent at listenerPath. A container's
+// init connects before it pivots into the container's root, where the path
+// no longer resolves, and sends later with SendListenerOn.
+func DialListener(listenerPath string) (int, error) {
+	if listenerPath == "" {
+		return -1, fmt.Errorf("sending seccomp listener: empty listener path: %w", errdefs.ErrInvalidArgument)
+	}
+	sock, err := dialUnix(listenerPath)
+	if err != nil {
+		return -1, fmt.Errorf("connecting to seccomp agent at %s: %w: %w", listenerPath, errdefs.ErrUnavailable, err)
+	}
+	return sock, nil
+}
+
+// SendListenerOn sends state and fds on a connection from DialListener, as
+// SendListener does. The caller closes sock.
+func SendListenerOn(sock int, state specs.ContainerProcessState, fds []int) error {
 	if len(state.Fds) != len(fds) {
 		return fmt.Errorf("sending seccomp listener: %d fd names for %d fds: %w",
 			len(state.Fds), len(fds), errdefs.ErrInvalidArgument)
@@ -36,13 +61,8 @@ func SendListener(listenerPath string, state specs.ContainerProcessState, fds []
 	if err != nil {
 		return fmt.Errorf("encoding container process state: %w", err)
 	}
-	sock, err := dialUnix(listenerPath)
-	if err != nil {
-		return fmt.Errorf("connecting to seccomp agent at %s: %w: %w", listenerPath, errdefs.ErrUnavailable, err)
-	}
-	defer unix.Close(sock)
 	if err := sendAll(sock, payload, unix.UnixRights(fds...)); err != nil {
-		return fmt.Errorf("sending container process state to %s: %w: %w", listenerPath, errdefs.ErrUnavailable, err)
+		return fmt.Errorf("sending container process state to the seccomp agent: %w: %w", errdefs.ErrUnavailable, err)
 	}
 	return nil
 }
