@@ -12,11 +12,12 @@
 #      $CACHE; later runs skip the download.
 #   2. initramfs (cached in $CACHE too): busybox, the guest init scripts in
 #      scripts/cgroup2-vm/ and the modules virtio_pci, virtio_blk, overlay,
-#      veth with their dependencies.
+#      veth, dummy with their dependencies.
 #   3. payload: every package given as argument that has tests is built into
 #      a static test binary; with bin/cais-runtime and each package's
 #      testdata/ it goes into a tar laid out like the repository under /cais,
-#      attached as a raw virtio disk (the guest runs tar -xf /dev/vda).
+#      with the host files in $VM_HOST_FILES (peer runtimes...) at their own
+#      paths, attached as a raw virtio disk (the guest runs tar -xf /dev/vda).
 #   4. guest (scripts/cgroup2-vm/init2): mounts, cgroup2 with nsdelegate and
 #      the controllers enabled in the root's subtree_control, overlay and
 #      veth loaded, hostname, loopback; then each binary runs from
@@ -42,6 +43,10 @@
 #   TEST_TIMEOUT        per-binary -test.timeout in seconds (default 600)
 #   VM_TIMEOUT          host limit on one VM run in seconds (default 900)
 #   VM_MEM, VM_CPUS     guest memory in MiB and CPUs (default 2048, 2)
+#   VM_HOST_FILES       host files copied into the guest at the same paths,
+#                       with their shared libraries (default: runc, crun,
+#                       docker-registry, iproute2's ip, script, Podman's
+#                       seccomp.json)
 #   CACHE               kernel and initramfs cache (/var/cache/cais/cgroup2-vm)
 #   WORK                work dir (default: a new dir under /tmp)
 #   KEEP=1              keep the work dir: console.log, results/ (one log per
@@ -64,7 +69,11 @@ VM_TIMEOUT=${VM_TIMEOUT:-900}
 VM_MEM=${VM_MEM:-2048}
 VM_CPUS=${VM_CPUS:-2}
 BIN_DIR=${CAIS_BIN_DIR:-$REPO/bin}
-MODULES=(virtio_pci virtio_blk overlay veth)
+MODULES=(virtio_pci virtio_blk overlay veth dummy)
+# Host files the tests look for (peer runtimes, the registry, Podman's
+# seccomp profile), copied to the same paths in the guest with the shared
+# libraries they need; missing ones are left out.
+HOST_FILES=${VM_HOST_FILES-/usr/bin/runc /usr/bin/crun /usr/bin/docker-registry /usr/sbin/ip /usr/bin/script /usr/share/containers/seccomp.json}
 
 log() { printf 'test-cgroup2: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -260,12 +269,37 @@ if [ $((TEST_TIMEOUT % 60)) = 0 ]; then tt=$((TEST_TIMEOUT / 60))m; else tt=${TE
 	[ -z "${CGROUP2_TESTFLAGS:-}" ] || printf '%s\n' ${CGROUP2_TESTFLAGS}
 } >"$P/.vm/flags"
 echo $((TEST_TIMEOUT + 30)) >"$P/.vm/guard"
-tar -cf "$WORK/payload.tar" -C "$WORK/payload" cais
+
+# copy_host PATH: PATH into the payload at the same place, links followed
+# (the guest's /bin is busybox, a host link into /bin would point there); a
+# dynamic executable with the libraries ldd names, at the paths it names.
+copy_host() {
+	local f=$1 lib
+	mkdir -p "$WORK/payload${f%/*}"
+	cp -L "$f" "$WORK/payload$f"
+	if [ ! -x "$f" ] || static "$f"; then return 0; fi
+	{ ldd "$f" || true; } | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
+		while read -r lib; do
+			[ -e "$WORK/payload$lib" ] && continue
+			mkdir -p "$WORK/payload${lib%/*}"
+			cp -L "$lib" "$WORK/payload$lib"
+		done
+}
+missing=()
+for f in $HOST_FILES; do
+	if [ -e "$f" ]; then copy_host "$f"; else missing+=("$f"); fi
+done
+[ ${#missing[@]} -eq 0 ] || log "not on this host, so not in the guest: ${missing[*]}"
+mapfile -t top < <(ls -A "$WORK/payload")
+tar -cf "$WORK/payload.tar" -C "$WORK/payload" "${top[@]}"
 log "payload $(du -h "$WORK/payload.tar" | cut -f1), kernel $KVER"
 
 # ---------------------------------------------------------------- the VM
 accel=(-accel tcg -cpu max)
 if [ -w /dev/kvm ]; then accel=(-accel kvm -cpu host); fi
+
+# The guest's watchdog fires first, so that its logs reach the host.
+guest_deadline=$((VM_TIMEOUT > 120 ? VM_TIMEOUT - 60 : VM_TIMEOUT * 3 / 4))
 
 # run_vm N: one boot; console in $WORK/console-N.log, results in
 # $WORK/results-N/. Sets VM_OUTCOME to done, timeout or broken.
@@ -275,7 +309,7 @@ run_vm() {
 	local args=("${accel[@]}" -machine pc -m "$VM_MEM" -smp "$VM_CPUS"
 		-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot
 		-kernel "$VMLINUZ" -initrd "$INITRD"
-		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic cgroup_no_v1=all quiet loglevel=4 cais.timeout=$((VM_TIMEOUT - 60))"
+		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic cgroup_no_v1=all quiet loglevel=4 cais.timeout=$guest_deadline"
 		-drive "file=$WORK/payload.tar,if=virtio,format=raw,readonly=on"
 		-drive "file=$WORK/results.img,if=virtio,format=raw")
 	printf '%q ' timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 "${args[@]}" >"$WORK/qemu.cmd"
@@ -284,9 +318,12 @@ run_vm() {
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null >>"$con.raw" 2>&1 &
 	VM_PID=$!
 	# Live console, without the === RUN noise; tail stops when qemu is gone.
+	# In the background, so that a signal to this script is handled at once
+	# (bash runs traps only between foreground commands; wait is one).
 	tail -n +1 -f --pid="$VM_PID" "$con.raw" | sed -u 's/\r$//' |
-		grep --line-buffered -vE '^=== (RUN|PAUSE|CONT|NAME)' || true
+		grep --line-buffered -vE '^=== (RUN|PAUSE|CONT|NAME)' &
 	wait "$VM_PID" || qrc=$?
+	wait $! || true
 	VM_PID=
 	sed 's/\r$//' "$con.raw" >"$con" && rm -f "$con.raw"
 	mkdir -p "$res" && tar -xf "$WORK/results.img" -C "$res" 2>/dev/null || true
