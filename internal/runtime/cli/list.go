@@ -15,10 +15,9 @@ func listCmd(g *globals) *cobra.Command {
 	var format string
 	var quiet bool
 	cmd := &cobra.Command{
-		Use:     "list [--format table|json] [-q]",
-		Aliases: []string{"ps"},
-		Short:   "list containers",
-		Args:    cobra.NoArgs,
+		Use:   "list [--format table|json] [-q]",
+		Short: "list containers",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cs, err := container.List(g.root)
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
+	"github.com/cais-project/cais/internal/runtime/container"
 	"github.com/cais-project/cais/internal/version"
 )
 
@@ -54,11 +55,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	f.BoolVar(&g.debug, "debug", false, "enable debug logging")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd to manage cgroups")
 	f.StringVar(&g.rootless, "rootless", "auto", "ignore cgroup permission errors (true, false or auto)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.check() }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.check(cmd.Name()) }
 	root.AddCommand(
 		versionCmd(),
 		createCmd(g), startCmd(g), runCmd(g), stateCmd(g), killCmd(g), deleteCmd(g),
 		listCmd(g), specCmd(), execCmd(g),
+		pauseCmd(g), resumeCmd(g), psCmd(g), updateCmd(g), eventsCmd(g), featuresCmd(), checkpointCmd(), restoreCmd(),
 	)
 	err := root.Execute()
 	if err == nil {
@@ -72,12 +74,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-func (g *globals) check() error {
+func (g *globals) check(verb string) error {
 	if g.logFormat != "text" && g.logFormat != "json" {
 		return fmt.Errorf("--log-format %q: must be text or json", g.logFormat)
 	}
-	if g.systemdCgroup {
-		return fmt.Errorf("--systemd-cgroup: the systemd cgroup driver is not supported yet (use the cgroupfs driver)")
+	// Only the verbs that create a cgroup need the driver; the others must
+	// still work for callers that pass the flag on every command.
+	if g.systemdCgroup && (verb == "create" || verb == "run") {
+		return container.CheckSystemdDriver("/proc", "/run")
 	}
 	return nil
 }

@@ -79,13 +79,14 @@ func (c *Container) Status() Status {
 	if !c.state.alive() {
 		return Stopped
 	}
-	if _, err := os.Lstat(filepath.Join(c.dir, fifoFile)); err == nil {
-		return Created
-	}
+	// Paused first: a created container can be paused too (as in runc).
 	if m, err := c.cgroup(); err == nil {
-		if st, err := m.FreezerState(); err == nil && st == "FROZEN" {
+		if st, err := m.FreezerState(); err == nil && st == cgroups.Frozen {
 			return Paused
 		}
+	}
+	if _, err := os.Lstat(filepath.Join(c.dir, fifoFile)); err == nil {
+		return Created
 	}
 	return Running
 }
