@@ -293,7 +293,10 @@ func (i *initProcess) attributes() error {
 	if err := process.SetScheduler(p.Scheduler); err != nil {
 		return err
 	}
-	return process.SetIOPriority(p.IOPriority)
+	if err := process.SetIOPriority(p.IOPriority); err != nil {
+		return err
+	}
+	return process.SetLabels(p.ApparmorProfile, p.SelinuxLabel)
 }
 
 // makeCwd creates a missing process.cwd as root, before the root and the

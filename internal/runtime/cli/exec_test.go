@@ -170,3 +170,46 @@ func openPathTo(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestSecurityLabels: a profile the host cannot apply is refused before
+// anything is created (runc does the same); where the host has the LSM the
+// container must end up confined by it.
+func TestSecurityLabels(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		edit    func(*specs.Spec)
+		enabled bool
+		attr    string
+	}{
+		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "unconfined" }, appArmorHost(), "/proc/self/attr/current"},
+		{"selinux", func(s *specs.Spec) { s.Process.SelinuxLabel = "system_u:system_r:container_t:s0" }, seLinuxHost(), "/proc/self/attr/current"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRT(t)
+			res := r.run("run", "--bundle", r.bundle("cat "+tc.attr, tc.edit), r.name)
+			if tc.enabled {
+				if res.code != 0 {
+					t.Fatalf("host has %s, but run failed: %s", tc.name, res.stderr)
+				}
+				return
+			}
+			t.Logf("host has no %s: the config must be refused", tc.name)
+			if res.code == 0 || !strings.Contains(res.stderr, "not enabled on this host") {
+				t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+			}
+			if r.stateDirExists() {
+				t.Fatal("state left behind")
+			}
+		})
+	}
+}
+
+func appArmorHost() bool {
+	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
+	return err == nil && strings.HasPrefix(string(b), "Y")
+}
+
+func seLinuxHost() bool {
+	_, err := os.Stat("/sys/fs/selinux/enforce")
+	return err == nil
+}

@@ -117,6 +117,9 @@ func checkExecProcess(p *specs.Process, o ExecOptions) error {
 	if err := process.CheckRlimits(p.Rlimits); err != nil {
 		return err
 	}
+	if err := process.CheckLabels(p.ApparmorProfile, p.SelinuxLabel); err != nil {
+		return invalid("%v", err)
+	}
 	if p.Terminal && o.ConsoleSocket == "" {
 		return invalid("exec with a terminal needs --console-socket")
 	}

@@ -130,6 +130,9 @@ func validateLinux(s *specs.Spec) error {
 	if err := process.CheckScheduler(s.Process.Scheduler); err != nil {
 		return invalid("%v", err)
 	}
+	if err := process.CheckLabels(s.Process.ApparmorProfile, s.Process.SelinuxLabel); err != nil {
+		return invalid("%v", err)
+	}
 	if p := s.Process; p.Cwd != "" && strings.HasPrefix(filepath.Clean(p.Cwd), "/proc/self/fd") {
 		return invalid("process.cwd %q: refused (a file descriptor of the runtime)", p.Cwd)
 	}
