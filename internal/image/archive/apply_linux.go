@@ -1,0 +1,464 @@
+package archive
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// resolveFlags keep every lookup inside the root and refuse any symlink on
+// the way, so a layer cannot redirect a later entry anywhere.
+const resolveFlags = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS
+
+type dirTimes struct {
+	path         string
+	atime, mtime time.Time
+}
+
+// applier holds the state of one Apply: a handle on the root, the paths this
+// layer wrote (for opaque directories in Flatten mode), and the directory
+// times to set at the end.
+type applier struct {
+	root    int
+	opts    options
+	written map[string]bool
+	dirs    []dirTimes
+}
+
+func newApplier(dir string, o options) (*applier, error) {
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening layer directory: %w", &os.PathError{Op: "open", Path: dir, Err: err})
+	}
+	return &applier{root: fd, opts: o, written: map[string]bool{".": true}}, nil
+}
+
+func (a *applier) close() { unix.Close(a.root) }
+
+// entry extracts one tar entry.
+func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
+	p, err := cleanName(hdr.Name)
+	if err != nil {
+		return refuse(hdr.Name, err.Error())
+	}
+	switch hdr.Typeflag {
+	case tar.TypeXGlobalHeader:
+		return nil
+	case tar.TypeChar, tar.TypeBlock:
+		if a.opts.noDevices {
+			return refuse(hdr.Name, "device nodes are not allowed")
+		}
+	}
+	if p == "." {
+		return nil
+	}
+	dir, base := splitPath(p)
+	if strings.HasPrefix(base, whiteoutMeta) {
+		if base == whiteoutOpaque {
+			return a.opaque(hdr.Name, dir)
+		}
+		return nil
+	}
+	if hidden, ok := whiteoutTarget(base); ok {
+		return a.whiteout(hdr, dir, hidden)
+	}
+
+	parent, err := a.openParent(hdr.Name, dir, true)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+
+	if hdr.Typeflag == tar.TypeDir {
+		if err := a.mkdir(hdr.Name, parent, base); err != nil {
+			return err
+		}
+	} else if err := a.clear(hdr.Name, parent, base); err != nil {
+		return err
+	}
+	a.written[p] = true
+
+	switch hdr.Typeflag {
+	case tar.TypeReg:
+		return a.file(hdr, parent, base, r)
+	case tar.TypeDir:
+		a.dirs = append(a.dirs, dirTimes{path: p, atime: hdr.AccessTime, mtime: hdr.ModTime})
+		return a.attrs(hdr, parent, base)
+	case tar.TypeSymlink:
+		if err := unix.Symlinkat(hdr.Linkname, parent, base); err != nil {
+			return fmt.Errorf("layer entry %q: symlink: %w", hdr.Name, err)
+		}
+		return a.attrs(hdr, parent, base)
+	case tar.TypeLink:
+		return a.link(hdr, parent, base)
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		mode := uint32(unix.S_IFIFO)
+		switch hdr.Typeflag {
+		case tar.TypeChar:
+			mode = unix.S_IFCHR
+		case tar.TypeBlock:
+			mode = unix.S_IFBLK
+		}
+		dev := int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))
+		if err := unix.Mknodat(parent, base, mode|0o600, dev); err != nil {
+			return fmt.Errorf("layer entry %q: mknod: %w", hdr.Name, err)
+		}
+		return a.attrs(hdr, parent, base)
+	default:
+		return refuse(hdr.Name, fmt.Sprintf("unsupported tar entry type %q", hdr.Typeflag))
+	}
+}
+
+// openParent returns an O_PATH handle on dir (relative to the root), creating
+// missing directories (0755, owned by the caller) when create is set.
+func (a *applier) openParent(name, dir string, create bool) (int, error) {
+	fd, err := a.openat2(dir, unix.O_PATH|unix.O_DIRECTORY)
+	if err == nil || !errors.Is(err, unix.ENOENT) || !create {
+		if err != nil {
+			return -1, resolveError(name, dir, err)
+		}
+		return fd, nil
+	}
+	// Walk down, creating what is missing, one component at a time.
+	cur, err := unix.Dup(a.root)
+	if err != nil {
+		return -1, err
+	}
+	walked := ""
+	for _, c := range strings.Split(dir, "/") {
+		walked = path.Join(walked, c)
+		if err := unix.Mkdirat(cur, c, 0o755); err == nil {
+			a.written[walked] = true
+			// Mkdirat applied the umask; say exactly what was meant.
+			if err := unix.Fchmodat(cur, c, 0o755, 0); err != nil {
+				unix.Close(cur)
+				return -1, fmt.Errorf("layer entry %q: chmod %s: %w", name, walked, err)
+			}
+		} else if !errors.Is(err, unix.EEXIST) {
+			unix.Close(cur)
+			return -1, resolveError(name, walked, err)
+		}
+		next, err := unix.Openat2(cur, c, &unix.OpenHow{
+			Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC | unix.O_NOFOLLOW, Resolve: resolveFlags,
+		})
+		unix.Close(cur)
+		if err != nil {
+			return -1, resolveError(name, walked, err)
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+func (a *applier) openat2(p string, flags uint64) (int, error) {
+	return unix.Openat2(a.root, p, &unix.OpenHow{Flags: flags | unix.O_CLOEXEC, Resolve: resolveFlags})
+}
+
+// resolveError explains why a path could not be resolved inside the root.
+func resolveError(name, p string, err error) error {
+	switch {
+	case errors.Is(err, unix.ELOOP):
+		return refuse(name, fmt.Sprintf("path %q goes through a symlink", p))
+	case errors.Is(err, unix.ENOTDIR):
+		return refuse(name, fmt.Sprintf("path %q goes through a non-directory", p))
+	case errors.Is(err, unix.EXDEV):
+		return refuse(name, fmt.Sprintf("path %q leaves the layer directory", p))
+	case errors.Is(err, unix.ENAMETOOLONG):
+		return refuse(name, "name too long")
+	}
+	return fmt.Errorf("layer entry %q: resolving %q: %w", name, p, err)
+}
+
+// mkdir makes base a directory, keeping an existing directory (a tar may
+// name a directory again) and replacing anything else.
+func (a *applier) mkdir(name string, parent int, base string) error {
+	err := unix.Mkdirat(parent, base, 0o700)
+	if err == nil || !errors.Is(err, unix.EEXIST) {
+		if err != nil {
+			return fmt.Errorf("layer entry %q: mkdir: %w", name, err)
+		}
+		return nil
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(parent, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("layer entry %q: stat: %w", name, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return nil
+	}
+	if err := a.clear(name, parent, base); err != nil {
+		return err
+	}
+	if err := unix.Mkdirat(parent, base, 0o700); err != nil {
+		return fmt.Errorf("layer entry %q: mkdir: %w", name, err)
+	}
+	return nil
+}
+
+// clear removes whatever is at base, so a later entry replaces an earlier one.
+func (a *applier) clear(name string, parent int, base string) error {
+	if err := removeAllAt(parent, base); err != nil {
+		return fmt.Errorf("layer entry %q: replacing existing entry: %w", name, err)
+	}
+	return nil
+}
+
+func (a *applier) file(hdr *tar.Header, parent int, base string, r io.Reader) error {
+	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("layer entry %q: create: %w", hdr.Name, err)
+	}
+	f := os.NewFile(uintptr(fd), hdr.Name)
+	defer f.Close()
+	if _, err := io.Copy(f, r); err != nil {
+		return fmt.Errorf("layer entry %q: writing content: %w", hdr.Name, err)
+	}
+	if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
+		return fmt.Errorf("layer entry %q: chown: %w", hdr.Name, err)
+	}
+	if err := unix.Fchmod(fd, modeBits(hdr)); err != nil {
+		return fmt.Errorf("layer entry %q: chmod: %w", hdr.Name, err)
+	}
+	for k, v := range entryXattrs(hdr) {
+		if err := unix.Fsetxattr(fd, k, []byte(v), 0); err != nil {
+			return fmt.Errorf("layer entry %q: setting xattr %s: %w", hdr.Name, k, err)
+		}
+	}
+	return setTimes(hdr.Name, parent, base, hdr.AccessTime, hdr.ModTime)
+}
+
+// attrs sets owner, mode, xattrs and (except for directories, whose times
+// wait for their contents) times on a just-created entry.
+func (a *applier) attrs(hdr *tar.Header, parent int, base string) error {
+	if err := unix.Fchownat(parent, base, hdr.Uid, hdr.Gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("layer entry %q: chown: %w", hdr.Name, err)
+	}
+	if hdr.Typeflag != tar.TypeSymlink {
+		// The entry was created by this Apply in a directory resolved
+		// without symlinks, and is not a symlink: following is harmless.
+		if err := unix.Fchmodat(parent, base, modeBits(hdr), 0); err != nil {
+			return fmt.Errorf("layer entry %q: chmod: %w", hdr.Name, err)
+		}
+	}
+	if x := entryXattrs(hdr); len(x) > 0 {
+		if err := setXattrs(parent, base, x); err != nil {
+			return fmt.Errorf("layer entry %q: %w", hdr.Name, err)
+		}
+	}
+	if hdr.Typeflag == tar.TypeDir {
+		return nil
+	}
+	return setTimes(hdr.Name, parent, base, hdr.AccessTime, hdr.ModTime)
+}
+
+// setXattrs sets attributes through an O_PATH handle of the entry itself
+// (not following a final symlink), reached via its /proc/self/fd link.
+func setXattrs(parent int, base string, x map[string]string) error {
+	fd, err := unix.Openat(parent, base, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening for xattrs: %w", err)
+	}
+	defer unix.Close(fd)
+	p := fmt.Sprintf("/proc/self/fd/%d", fd)
+	for k, v := range x {
+		if err := unix.Setxattr(p, k, []byte(v), 0); err != nil {
+			return fmt.Errorf("setting xattr %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (a *applier) link(hdr *tar.Header, parent int, base string) error {
+	target, err := cleanName(hdr.Linkname)
+	if err != nil {
+		return refuse(hdr.Name, "hard link target: "+err.Error())
+	}
+	if target == "." {
+		return refuse(hdr.Name, "hard link to the layer root")
+	}
+	tdir, tbase := splitPath(target)
+	tparent, err := a.openParent(hdr.Name, tdir, false)
+	if errors.Is(err, unix.ENOENT) {
+		return refuse(hdr.Name, fmt.Sprintf("hard link target %q is not in this layer", hdr.Linkname))
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(tparent)
+	if err := unix.Linkat(tparent, tbase, parent, base, 0); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return refuse(hdr.Name, fmt.Sprintf("hard link target %q is not in this layer", hdr.Linkname))
+		}
+		return fmt.Errorf("layer entry %q: link to %q: %w", hdr.Name, hdr.Linkname, err)
+	}
+	return nil
+}
+
+// whiteout records that hidden (in dir) is deleted by this layer.
+func (a *applier) whiteout(hdr *tar.Header, dir, hidden string) error {
+	name := hdr.Name
+	if hidden == "" || hidden == "." || hidden == ".." {
+		return refuse(name, "whiteout names no file")
+	}
+	parent, err := a.openParent(name, dir, !a.opts.flatten)
+	if a.opts.flatten && errors.Is(err, unix.ENOENT) {
+		return nil // nothing below to hide
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	if err := a.clear(name, parent, hidden); err != nil {
+		return err
+	}
+	if a.opts.flatten {
+		return nil
+	}
+	// overlayfs reads a 0:0 character device as "deleted".
+	if err := unix.Mknodat(parent, hidden, unix.S_IFCHR, 0); err != nil {
+		return fmt.Errorf("layer entry %q: creating whiteout: %w", name, err)
+	}
+	a.written[path.Join(dir, hidden)] = true
+	return setTimes(name, parent, hidden, hdr.AccessTime, hdr.ModTime)
+}
+
+// opaque records that dir hides everything the layers below put in it.
+func (a *applier) opaque(name, dir string) error {
+	parent, err := a.openParent(name, dir, true)
+	if err != nil {
+		return err
+	}
+	unix.Close(parent)
+	if a.opts.flatten {
+		return a.clearBelow(name, dir)
+	}
+	fd, err := a.openat2(dir, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return resolveError(name, dir, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Fsetxattr(fd, "trusted.overlay.opaque", []byte("y"), 0); err != nil {
+		return fmt.Errorf("layer entry %q: marking %q opaque: %w", name, dir, err)
+	}
+	return nil
+}
+
+// clearBelow removes from dir everything this layer did not write.
+func (a *applier) clearBelow(name, dir string) error {
+	fd, err := a.openat2(dir, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return resolveError(name, dir, err)
+	}
+	f := os.NewFile(uintptr(fd), dir)
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return fmt.Errorf("layer entry %q: listing %q: %w", name, dir, err)
+	}
+	for _, n := range names {
+		p := path.Join(dir, n)
+		if !a.written[p] {
+			if err := removeAllAt(fd, n); err != nil {
+				return fmt.Errorf("layer entry %q: clearing %q: %w", name, p, err)
+			}
+			continue
+		}
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, n, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fmt.Errorf("layer entry %q: stat %q: %w", name, p, err)
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			if err := a.clearBelow(name, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finish sets directory times, now that nothing more is written below them.
+func (a *applier) finish() error {
+	for _, d := range a.dirs {
+		dir, base := splitPath(d.path)
+		parent, err := a.openParent(d.path, dir, false)
+		if errors.Is(err, unix.ENOENT) {
+			continue // removed by a later whiteout
+		}
+		if err != nil {
+			return err
+		}
+		err = setTimes(d.path, parent, base, d.atime, d.mtime)
+		unix.Close(parent)
+		if err != nil && !errors.Is(err, unix.ENOENT) {
+			return err
+		}
+	}
+	return nil
+}
+
+func setTimes(name string, parent int, base string, atime, mtime time.Time) error {
+	if atime.IsZero() {
+		atime = mtime
+	}
+	ts := []unix.Timespec{timespec(atime), timespec(mtime)}
+	if err := unix.UtimesNanoAt(parent, base, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("layer entry %q: setting times: %w", name, err)
+	}
+	return nil
+}
+
+func timespec(t time.Time) unix.Timespec {
+	return unix.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+}
+
+// modeBits maps a tar mode to chmod bits, keeping setuid, setgid and sticky.
+func modeBits(hdr *tar.Header) uint32 {
+	m := uint32(hdr.Mode & 0o777)
+	if hdr.Mode&04000 != 0 {
+		m |= unix.S_ISUID
+	}
+	if hdr.Mode&02000 != 0 {
+		m |= unix.S_ISGID
+	}
+	if hdr.Mode&01000 != 0 {
+		m |= unix.S_ISVTX
+	}
+	return m
+}
+
+// removeAllAt removes base in parent and, for a directory, all it holds,
+// without following symlinks. A missing base is not an error.
+func removeAllAt(parent int, base string) error {
+	err := unix.Unlinkat(parent, base, 0)
+	if err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EPERM) {
+		return err
+	}
+	fd, err := unix.Openat(parent, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), base)
+	names, err := f.Readdirnames(-1)
+	if err == nil {
+		for _, n := range names {
+			if err = removeAllAt(fd, n); err != nil {
+				break
+			}
+		}
+	}
+	f.Close()
+	if err != nil {
+		return err
+	}
+	return unix.Unlinkat(parent, base, unix.AT_REMOVEDIR)
+}
