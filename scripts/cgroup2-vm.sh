@@ -92,8 +92,14 @@ fi
 if [ -z "${WORK:-}" ]; then
 	WORK=$(mktemp -d /tmp/cais-cgroup2-vm.XXXXXX)
 else
-	rm -rf "$WORK" && mkdir -p "$WORK"
+	# Reuse a work dir only if this script made it.
+	mkdir -p "$WORK"
+	if [ -n "$(ls -A "$WORK")" ] && [ ! -e "$WORK/.cgroup2-vm" ]; then
+		die "WORK=$WORK is not empty and not a work dir of this script"
+	fi
+	find "$WORK" -mindepth 1 -delete
 fi
+touch "$WORK/.cgroup2-vm"
 VM_PID=
 cleanup() {
 	if [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; then
