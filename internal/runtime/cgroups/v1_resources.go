@@ -84,10 +84,10 @@ func (p *v1Plan) memory(mem *specs.LinuxMemory) error {
 		return nil
 	}
 	const f = "linux.resources.memory."
-	if err := p.memoryAndSwap(mem.Limit, mem.Swap); err != nil {
+	if err := p.memoryAndSwap(nonZero(mem.Limit), nonZero(mem.Swap)); err != nil {
 		return err
 	}
-	if mem.Reservation != nil {
+	if setI(mem.Reservation) {
 		if err := p.add(f+"reservation", "memory", "memory.soft_limit_in_bytes", strconv.FormatInt(*mem.Reservation, 10)); err != nil {
 			return err
 		}
@@ -186,12 +186,12 @@ func (p *v1Plan) cpu(c *specs.LinuxCPU) error {
 		value                   string
 	}
 	items := []item{
-		{"shares", "cpu", "cpu.shares", c.Shares != nil, fmtUint(c.Shares)},
-		{"period", "cpu", "cpu.cfs_period_us", c.Period != nil, fmtUint(c.Period)},
-		{"quota", "cpu", "cpu.cfs_quota_us", c.Quota != nil, fmtInt(c.Quota)},
+		{"shares", "cpu", "cpu.shares", setU(c.Shares), fmtUint(c.Shares)},
+		{"period", "cpu", "cpu.cfs_period_us", setU(c.Period), fmtUint(c.Period)},
+		{"quota", "cpu", "cpu.cfs_quota_us", setI(c.Quota), fmtInt(c.Quota)},
 		{"burst", "cpu", "cpu.cfs_burst_us", c.Burst != nil, fmtUint(c.Burst)},
-		{"realtimePeriod", "cpu", "cpu.rt_period_us", c.RealtimePeriod != nil, fmtUint(c.RealtimePeriod)},
-		{"realtimeRuntime", "cpu", "cpu.rt_runtime_us", c.RealtimeRuntime != nil, fmtInt(c.RealtimeRuntime)},
+		{"realtimePeriod", "cpu", "cpu.rt_period_us", setU(c.RealtimePeriod), fmtUint(c.RealtimePeriod)},
+		{"realtimeRuntime", "cpu", "cpu.rt_runtime_us", setI(c.RealtimeRuntime), fmtInt(c.RealtimeRuntime)},
 		{"idle", "cpu", "cpu.idle", c.Idle != nil, fmtInt(c.Idle)},
 		{"cpus", "cpuset", "cpuset.cpus", c.Cpus != "", c.Cpus},
 		{"mems", "cpuset", "cpuset.mems", c.Mems != "", c.Mems},
@@ -203,6 +203,22 @@ func (p *v1Plan) cpu(c *specs.LinuxCPU) error {
 		if err := p.add(f+it.field, it.controller, it.file, it.value); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// setU and setI say whether a numeric resource is set. As in runc, a zero
+// value means "leave the kernel's value": Docker and containerd send zeros
+// for every field they do not set (shares, CFS period and quota, memory
+// limits on docker update), and writing them would fail (period, quota) or
+// silently change the limit (shares clamp to 2, a memory limit of 0).
+func setU(v *uint64) bool { return v != nil && *v != 0 }
+func setI(v *int64) bool  { return v != nil && *v != 0 }
+
+// nonZero returns v, or nil when v points to zero.
+func nonZero(v *int64) *int64 {
+	if setI(v) {
+		return v
 	}
 	return nil
 }

@@ -142,6 +142,11 @@ func TestPlanV1(t *testing.T) {
 		{name: "blkio weight 0 is unset, as Docker sends it", r: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{
 			Weight: ptr[uint16](0), LeafWeight: ptr[uint16](0)}},
 			want: nil},
+		{name: "zeros are unset, as docker update sends them", r: &specs.LinuxResources{
+			CPU: &specs.LinuxCPU{Shares: ptr[uint64](0), Period: ptr[uint64](0), Quota: ptr[int64](0),
+				RealtimePeriod: ptr[uint64](0), RealtimeRuntime: ptr[int64](0)},
+			Memory: &specs.LinuxMemory{Limit: ptr[int64](0), Swap: ptr[int64](0), Reservation: ptr[int64](0)}},
+			want: nil},
 		{name: "devices in order", r: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
 			{Allow: false, Access: "rwm"},
 			{Allow: true, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](3), Access: "rwm"},

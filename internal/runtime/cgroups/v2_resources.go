@@ -184,7 +184,8 @@ func (p *v2Plan) cpu(c *specs.LinuxCPU) error {
 		return nil
 	}
 	const f = "linux.resources.cpu."
-	if c.RealtimePeriod != nil || c.RealtimeRuntime != nil {
+	// Zeros are unset, as in v1 (see setU).
+	if setU(c.RealtimePeriod) || setI(c.RealtimeRuntime) {
 		return unsupportedV2(f + "realtimePeriod/realtimeRuntime")
 	}
 	if c.Shares != nil {
@@ -195,7 +196,7 @@ func (p *v2Plan) cpu(c *specs.LinuxCPU) error {
 			p.add("cpu.weight", strconv.FormatUint(w, 10))
 		}
 	}
-	if c.Quota != nil || c.Period != nil {
+	if setI(c.Quota) || setU(c.Period) {
 		v := "max"
 		if c.Quota != nil && *c.Quota > 0 {
 			v = strconv.FormatInt(*c.Quota, 10)

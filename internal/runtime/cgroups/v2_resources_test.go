@@ -97,6 +97,8 @@ func TestPlanV2(t *testing.T) {
 			want: []write{{"", "cpu.max", "max 20000"}}},
 		{name: "cpu quota -1", r: &specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: ptr[int64](-1)}},
 			want: []write{{"", "cpu.max", "max"}}},
+		{name: "zeros are unset, as docker update sends them", r: &specs.LinuxResources{CPU: &specs.LinuxCPU{
+			Shares: ptr[uint64](0), Period: ptr[uint64](0), Quota: ptr[int64](0), RealtimePeriod: ptr[uint64](0), RealtimeRuntime: ptr[int64](0)}}},
 		{name: "realtime unsupported", r: &specs.LinuxResources{CPU: &specs.LinuxCPU{RealtimeRuntime: ptr[int64](1)}},
 			wantErr: errdefs.ErrNotImplemented, errHas: "realtime"},
 		{name: "pids", r: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr[int64](0)}},
