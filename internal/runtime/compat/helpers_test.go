@@ -149,9 +149,10 @@ func problems(log string) string {
 	return strings.Join(keep, "\n")
 }
 
-// removeEmptyHostDirs registers a cleanup removing those of dirs (listed
-// parent first) that do not exist yet, if they are empty by then: shims and
-// ctr create them on the host whatever their daemon's state directory is.
+// removeEmptyHostDirs registers a cleanup removing those of paths (listed
+// parent first) that do not exist yet: files, and directories if they are
+// empty by then. Shims, ctr and dockerd create them on the host whatever
+// their daemon's state directory is.
 func removeEmptyHostDirs(t *testing.T, dirs ...string) {
 	t.Helper()
 	var fresh []string
@@ -164,5 +165,20 @@ func removeEmptyHostDirs(t *testing.T, dirs ...string) {
 		for i := len(fresh) - 1; i >= 0; i-- {
 			_ = os.Remove(fresh[i]) // fails, harmlessly, when not empty
 		}
+	})
+}
+
+// removeCgroupParent registers a cleanup removing the (by then empty)
+// directory /cais-test/<name> from every v1 hierarchy and the unified one:
+// engines given a cgroup parent create it but, like runc, never remove it.
+// Call it before starting the engine, so it runs after the engine is gone.
+func removeCgroupParent(t *testing.T, name string) {
+	t.Helper()
+	t.Cleanup(func() {
+		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*/cais-test", name))
+		for _, d := range dirs {
+			_ = os.Remove(d) // rmdir; fails, and the leak check reports it, if not empty
+		}
+		_ = os.Remove(filepath.Join("/sys/fs/cgroup/cais-test", name)) // pure cgroup2
 	})
 }
