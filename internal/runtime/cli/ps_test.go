@@ -1,0 +1,42 @@
+package cli_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestPsListsContainerProcesses(t *testing.T) {
+	r := newRT(t)
+	r.must("run", "--detach", "--bundle", r.bundle("sleep 60 & exec sleep 61"), r.name)
+	var pids []int
+	waitFor(t, func() bool { pids = psPids(t, r); return len(pids) == 2 })
+	init := state(t, r).Pid
+	if !slices.Contains(pids, init) {
+		t.Fatalf("ps json %v lacks the init pid %d", pids, init)
+	}
+
+	// Table with ps options after the id: the header and exactly the
+	// container's processes.
+	out := r.must("ps", r.name, "-o", "pid,args")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || strings.Fields(lines[0])[0] != "PID" {
+		t.Fatalf("ps -o pid,args:\n%s", out)
+	}
+	for _, line := range lines[1:] {
+		f := strings.Fields(line)
+		pid, _ := strconv.Atoi(f[0])
+		if !slices.Contains(pids, pid) || f[1] != "sleep" {
+			t.Errorf("unexpected line %q (container pids %v)", line, pids)
+		}
+	}
+	// The default is ps -ef.
+	if out := r.must("ps", r.name); !strings.Contains(out, "UID") || !strings.Contains(out, "sleep 61") {
+		t.Fatalf("ps table:\n%s", out)
+	}
+	if res := r.run("ps", "--format", "xml", r.name); res.code != 1 {
+		t.Fatalf("ps --format xml: exit %d", res.code)
+	}
+	r.must("kill", r.name, "KILL")
+}
