@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"sync/atomic"
@@ -232,6 +233,8 @@ func (p *puller) fetch(ctx context.Context, d ocispec.Descriptor) (content.Write
 			p.progress.send(u)
 			if transient(err) {
 				err = fmt.Errorf("%w (gave up after %d tries: %w)", err, attempt+1, errdefs.ErrUnavailable)
+			} else if badContent(err) {
+				err = fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArgument)
 			}
 			return nil, ref, fmt.Errorf("blob %s: %w", d.Digest, classify(err))
 		}
@@ -337,6 +340,21 @@ func transient(err error) bool {
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
 		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// badContent reports whether a transfer that completed at the HTTP level
+// failed because the bytes were wrong (go-containerregistry's digest and
+// size checks), rather than the registry, the disk or the caller.
+func badContent(err error) bool {
+	var te *transport.Error
+	var pe *fs.PathError
+	for _, class := range []error{errdefs.ErrInvalidArgument, errdefs.ErrNotFound, errdefs.ErrPermission,
+		errdefs.ErrUnavailable, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, class) {
+			return false
+		}
+	}
+	return !errors.As(err, &te) && !errors.As(err, &pe)
 }
 
 // classify gives registry errors an errdefs class.

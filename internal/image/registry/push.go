@@ -152,6 +152,20 @@ func (m *mountingImage) Layers() ([]v1.Layer, error) {
 	return out, nil
 }
 
+// ConfigLayer makes the config mountable too (partial.ConfigLayer looks
+// for this method).
+func (m *mountingImage) ConfigLayer() (v1.Layer, error) {
+	cl, err := partial.ConfigLayer(m.Image)
+	if err != nil || m.ps.mountFrom == nil {
+		return cl, err
+	}
+	h, err := cl.Digest()
+	if err != nil {
+		return nil, err
+	}
+	return &remote.MountableLayer{Layer: cl, Reference: m.ps.mountFrom.Digest(h.String())}, nil
+}
+
 // storeLayer implements partial.CompressedLayer (and partial's
 // withDescriptor, so media type, URLs and annotations survive).
 type storeLayer struct {
