@@ -110,6 +110,22 @@ func killByCmdline(needle string) []string {
 	return killed
 }
 
+// processesWith reports whether a process other than ours has needle in its
+// command line.
+func processesWith(needle string) bool {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && strings.Contains(string(b), needle) {
+			return true
+		}
+	}
+	return false
+}
+
 // mountsUnder lists the mount points at or below dir, deepest first.
 func mountsUnder(dir string) []string {
 	infos, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
@@ -169,16 +185,33 @@ func removeEmptyHostDirs(t *testing.T, dirs ...string) {
 }
 
 // removeCgroupParent registers a cleanup removing the (by then empty)
-// directory /cais-test/<name> from every v1 hierarchy and the unified one:
-// engines given a cgroup parent create it but, like runc, never remove it.
-// Call it before starting the engine, so it runs after the engine is gone.
+// cgroup /cais-test/<name> and the empty cgroups below it (Podman's conmon
+// cgroup) from every v1 hierarchy and the unified one: engines given a
+// cgroup parent create it but, like runc, never remove it. Call it before
+// starting the engine, so it runs after the engine is gone.
 func removeCgroupParent(t *testing.T, name string) {
 	t.Helper()
 	t.Cleanup(func() {
 		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*/cais-test", name))
+		dirs = append(dirs, filepath.Join("/sys/fs/cgroup/cais-test", name)) // pure cgroup2
 		for _, d := range dirs {
-			_ = os.Remove(d) // rmdir; fails, and the leak check reports it, if not empty
+			rmdirTree(d)
 		}
-		_ = os.Remove(filepath.Join("/sys/fs/cgroup/cais-test", name)) // pure cgroup2
 	})
+}
+
+// rmdirTree removes the empty directories of the tree at dir, deepest
+// first; a cgroup directory is empty when it has no child and no process.
+// What cannot be removed stays, for the leak check to report.
+func rmdirTree(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			rmdirTree(filepath.Join(dir, e.Name()))
+		}
+	}
+	_ = unix.Rmdir(dir)
 }
