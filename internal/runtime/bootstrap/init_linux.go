@@ -180,8 +180,14 @@ func (i *initProcess) createHooks() error {
 	return nil
 }
 
+// state is the container state hooks and the seccomp agent get; its pid is
+// the host's view of this process, not 1 in a pid namespace.
 func (i *initProcess) state(status specs.ContainerState) *specs.State {
-	return &specs.State{Version: specs.Version, ID: i.cfg.ID, Status: status, Pid: os.Getpid(), Bundle: i.cfg.Bundle, Annotations: i.spec.Annotations}
+	pid := i.cfg.HostPid
+	if pid == 0 {
+		pid = os.Getpid()
+	}
+	return &specs.State{Version: specs.Version, ID: i.cfg.ID, Status: status, Pid: pid, Bundle: i.cfg.Bundle, Annotations: i.spec.Annotations}
 }
 
 func (i *initProcess) pivotRoot() error { return i.plan.PivotRoot() }

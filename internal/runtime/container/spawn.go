@@ -136,6 +136,7 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 		p.cmd = nil
 	}
 	conn := initproto.New(parentEnd)
+	o.cfg.HostPid = p.pid
 	if err := conn.SendConfig(o.cfg); err != nil {
 		return p, err
 	}

@@ -59,6 +59,9 @@ type Config struct {
 	ConsoleSocketFD int `json:"consoleSocketFd,omitempty"` // 0 when no terminal
 	// Exec is true for `cais-runtime exec`: no rootfs setup, no fifo.
 	Exec bool `json:"exec,omitempty"`
+	// HostPid is the process's pid as the runtime sees it, which the
+	// state given to hooks carries (runtime-spec: "as seen by the host").
+	HostPid int `json:"hostPid,omitempty"`
 }
 
 // HookRequest says which hooks the parent must run now.
