@@ -51,7 +51,8 @@ type initProcess struct {
 	plan   *rootfs.Plan
 	caps   *caps.Set
 	filter *seccomp.Filter
-	path   string // the program, found in the container's PATH
+	path   string   // the program, found in the container's PATH
+	fifo   *os.File // the exec fifo's write end, held until execve
 	// agent is a connection to the seccomp notify agent, made before
 	// pivot_root while linux.seccomp.listenerPath still resolves.
 	agent int
@@ -400,7 +401,9 @@ func (i *initProcess) closeFDs() error {
 }
 
 // waitStart blocks on the exec fifo until `start` opens it, then writes one
-// byte so start knows the init was alive.
+// byte so start knows the init was alive. The fifo stays open (close on
+// exec) so that start, reading to EOF, returns only once the program runs
+// or the init died: startContainer hooks come before poststart.
 func (i *initProcess) waitStart() error {
 	h := os.NewFile(uintptr(i.cfg.FifoFD), "exec.fifo")
 	f, err := pathrs.Reopen(h, unix.O_WRONLY|unix.O_CLOEXEC)
@@ -408,7 +411,7 @@ func (i *initProcess) waitStart() error {
 	if err != nil {
 		return fmt.Errorf("opening the exec fifo: %w", err)
 	}
-	defer f.Close()
+	i.fifo = f
 	_, err = f.Write([]byte{0})
 	return err
 }
