@@ -39,6 +39,7 @@ func TestHooksOrderStateAndNamespaces(t *testing.T) {
 	b := r.bundle("exec sleep 60", func(s *specs.Spec) {
 		s.Mounts = append(s.Mounts, specs.Mount{Destination: inside, Type: "bind", Source: logDir, Options: []string{"rbind"}})
 		s.Hooks = &specs.Hooks{
+			//lint:ignore SA1019 prestart is deprecated but runtimes still run it.
 			Prestart:        hook("prestart", logDir),
 			CreateRuntime:   hook("createRuntime", logDir),
 			CreateContainer: hook("createContainer", logDir), // before pivot_root: host paths
