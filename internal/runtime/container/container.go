@@ -135,8 +135,16 @@ func (c *Container) cgroup() (cgroups.Manager, error) {
 
 // lock takes the container's file lock, blocking until it is free. The
 // returned function releases it.
-func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+//
+// Only Create makes the lock file (create is set): any other command that
+// opened it with O_CREATE could recreate it in a directory that a racing
+// delete is removing, leaving a directory without state behind.
+func lockDir(dir string, create bool) (func(), error) {
+	flags := os.O_RDWR | unix.O_CLOEXEC
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), flags, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +164,11 @@ func lockDir(dir string) (func(), error) {
 // lock takes the container's lock and reloads its state, which another
 // command may have changed (or removed) while this one waited.
 func (c *Container) lock() (func(), error) {
-	unlock, err := lockDir(c.dir)
+	unlock, err := lockDir(c.dir, false)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("container %q does not exist: %w", c.state.ID, errdefs.ErrNotFound)
+		}
 		return nil, err
 	}
 	s, err := loadState(c.dir)

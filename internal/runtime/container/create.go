@@ -71,7 +71,7 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 		}
 		return nil, err
 	}
-	unlock, err := lockDir(dir)
+	unlock, err := lockDir(dir, true)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

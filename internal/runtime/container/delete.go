@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -41,7 +42,7 @@ func (c *Container) Delete(ctx context.Context, force bool) (warnings []error, e
 			return nil, fmt.Errorf("removing the cgroup: %w", err)
 		}
 	}
-	if err := os.RemoveAll(c.dir); err != nil {
+	if err := removeStateDir(c.root, c.dir); err != nil {
 		return nil, err
 	}
 	if h := c.state.Spec.Hooks; h != nil && len(h.Poststop) > 0 {
@@ -52,4 +53,20 @@ func (c *Container) Delete(ctx context.Context, force bool) (warnings []error, e
 		}
 	}
 	return warnings, nil
+}
+
+// removeStateDir first renames the directory out of the way, so that a
+// command waiting for the lock finds no container once it gets it, and no
+// one can see a half-removed directory; then it removes it.
+func removeStateDir(root, dir string) error {
+	tomb, err := os.MkdirTemp(root, ".deleted-")
+	if err != nil {
+		return os.RemoveAll(dir)
+	}
+	grave := filepath.Join(tomb, filepath.Base(dir))
+	if err := os.Rename(dir, grave); err != nil {
+		os.Remove(tomb)
+		return os.RemoveAll(dir)
+	}
+	return os.RemoveAll(tomb)
 }
