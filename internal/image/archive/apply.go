@@ -33,6 +33,7 @@ type Option func(*options)
 type options struct {
 	flatten   bool
 	noDevices bool
+	lower     []string
 }
 
 // Flatten makes Apply treat dir as a plain directory holding the layers
@@ -40,6 +41,13 @@ type options struct {
 // directory of what earlier layers put there. Without it, dir is an overlayfs
 // upper directory and whiteouts are recorded the way overlayfs reads them.
 func Flatten() Option { return func(o *options) { o.flatten = true } }
+
+// WithLowerDirs names the directories below an overlay upper dir, nearest
+// first. A directory that Apply must create because an entry below it has
+// no entry of its own (common before whiteouts) then takes the owner, mode
+// and times of the same directory in the nearest lower that has the path,
+// instead of 0755 root: in the merged view the upper's copy hides it.
+func WithLowerDirs(dirs []string) Option { return func(o *options) { o.lower = dirs } }
 
 // NoDevices makes Apply refuse character and block device entries, for
 // callers that cannot or must not create device nodes.

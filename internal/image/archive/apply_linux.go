@@ -136,10 +136,9 @@ func (a *applier) openParent(name, dir string, create bool) (int, error) {
 		walked = path.Join(walked, c)
 		if err := unix.Mkdirat(cur, c, 0o755); err == nil {
 			a.written[walked] = true
-			// Mkdirat applied the umask; say exactly what was meant.
-			if err := unix.Fchmodat(cur, c, 0o755, 0); err != nil {
+			if err := a.implicitAttrs(cur, c, walked); err != nil {
 				unix.Close(cur)
-				return -1, fmt.Errorf("layer entry %q: chmod %s: %w", name, walked, err)
+				return -1, fmt.Errorf("layer entry %q: implicit directory %s: %w", name, walked, err)
 			}
 		} else if !errors.Is(err, unix.EEXIST) {
 			unix.Close(cur)
@@ -155,6 +154,54 @@ func (a *applier) openParent(name, dir string, create bool) (int, error) {
 		cur = next
 	}
 	return cur, nil
+}
+
+// implicitAttrs gives a directory Apply created on its own the attributes
+// of the same directory in the nearest lower layer, or 0755.
+func (a *applier) implicitAttrs(parent int, base, p string) error {
+	var from *unix.Stat_t
+	for _, l := range a.opts.lower {
+		st, err := statBeneath(l, p)
+		if errors.Is(err, unix.ENOENT) {
+			continue
+		}
+		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			from = st
+		}
+		break // the nearest entry decides, whatever it is
+	}
+	if from == nil {
+		// Mkdirat applied the umask; say exactly what was meant.
+		return unix.Fchmodat(parent, base, 0o755, 0)
+	}
+	if err := unix.Fchownat(parent, base, int(from.Uid), int(from.Gid), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return err
+	}
+	if err := unix.Fchmodat(parent, base, from.Mode&0o7777, 0); err != nil {
+		return err
+	}
+	a.dirs = append(a.dirs, dirTimes{path: p,
+		atime: time.Unix(from.Atim.Sec, from.Atim.Nsec), mtime: time.Unix(from.Mtim.Sec, from.Mtim.Nsec)})
+	return nil
+}
+
+// statBeneath stats p inside dir without following symlinks on the way.
+func statBeneath(dir, p string) (*unix.Stat_t, error) {
+	root, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(root)
+	fd, err := unix.Openat2(root, p, &unix.OpenHow{Flags: unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC, Resolve: resolveFlags})
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
 }
 
 func (a *applier) openat2(p string, flags uint64) (int, error) {

@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -79,5 +80,35 @@ func TestApplyFlatten(t *testing.T) {
 	}
 	if got := describeOne(t, filepath.Join(root, "var/lib"), false); got != "mode=40700 uid=0 gid=0" {
 		t.Errorf("var/lib = %s, want the top layer's mode 0700", got)
+	}
+}
+
+// TestApplyImplicitDirFromLower: a directory created only to hold a
+// whiteout copies the lower layer's owner and mode, so the merged view does
+// not change them; without a lower it is 0755 root.
+func TestApplyImplicitDirFromLower(t *testing.T) {
+	testgate.Root(t)
+	lower := t.TempDir()
+	mustWrite(t, filepath.Join(lower, "keep/x"), "x")
+	if err := os.Chmod(filepath.Join(lower, "keep"), os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(lower, "keep"), 1000, 1001); err != nil {
+		t.Fatal(err)
+	}
+	data := layer(t, reg("keep/.wh.x", "", 0), reg("other/.wh.y", "", 0))
+	upper := t.TempDir()
+	if err := apply(t, upper, data, archive.WithLowerDirs([]string{t.TempDir(), lower})); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	got := describe(t, upper, false)
+	want := map[string]string{
+		"keep":    "mode=41777 uid=1000 gid=1001",
+		"keep/x":  "mode=20000 uid=0 gid=0 dev=0:0",
+		"other":   "mode=40755 uid=0 gid=0",
+		"other/y": "mode=20000 uid=0 gid=0 dev=0:0",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("upper (-want +got):\n%s", diff)
 	}
 }

@@ -160,10 +160,18 @@ func layerDir(ms []mount.Mount) (string, []archive.Option, error) {
 		m := ms[0]
 		switch m.Type {
 		case "overlay":
+			var upper string
+			var lower []string
 			for _, o := range m.Options {
-				if dir, ok := strings.CutPrefix(o, "upperdir="); ok {
-					return dir, nil, nil
+				if v, ok := strings.CutPrefix(o, "upperdir="); ok {
+					upper = v
 				}
+				if v, ok := strings.CutPrefix(o, "lowerdir="); ok {
+					lower = strings.Split(v, ":")
+				}
+			}
+			if upper != "" {
+				return upper, []archive.Option{archive.WithLowerDirs(lower)}, nil
 			}
 		case "bind":
 			return m.Source, []archive.Option{archive.Flatten()}, nil
