@@ -28,6 +28,10 @@ func SendListener(listenerPath string, state specs.ContainerProcessState, fds []
 	if listenerPath == "" {
 		return fmt.Errorf("sending seccomp listener: empty listener path: %w", errdefs.ErrInvalidArgument)
 	}
+	if len(state.Fds) != len(fds) {
+		return fmt.Errorf("sending seccomp listener: %d fd names for %d fds: %w",
+			len(state.Fds), len(fds), errdefs.ErrInvalidArgument)
+	}
 	sock, err := DialListener(listenerPath)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"path/filepath"
 	"testing"
 
@@ -251,11 +253,28 @@ func serveNotify(accept func() (received, error), responses []libseccomp.ScmpNot
 			return rcv.State, notifs, fmt.Errorf("receiving notification: %w", err)
 		}
 		name, _ := req.Data.Syscall.GetNameByArch(req.Data.Arch)
-		notifs = append(notifs, notification{Syscall: name, FromPid: int(req.Pid) == rcv.State.Pid})
+		notifs = append(notifs, notification{Syscall: name, FromPid: tgid(int(req.Pid)) == rcv.State.Pid})
 		resp.ID = req.ID
 		if err := libseccomp.NotifRespond(fd, &resp); err != nil {
 			return rcv.State, notifs, fmt.Errorf("responding: %w", err)
 		}
 	}
 	return rcv.State, notifs, nil
+}
+
+// tgid returns the process that thread tid belongs to: the kernel reports
+// the calling thread in a notification, and a Go program may call mkdir
+// from any of its threads.
+func tgid(tid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return -1
 }
