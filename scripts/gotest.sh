@@ -8,7 +8,8 @@ set +e
 go test -v "$@" 2>&1 | tee "$log" | grep --line-buffered -vE '^(=== (RUN|PAUSE|CONT)|\s*--- PASS)'
 status=${PIPESTATUS[0]}
 set -e
-skips=$(grep -E -A1 -- '--- SKIP' "$log" | grep -vE -- '^--$' || true)
+# go test -v prints a skip's reason just before its "--- SKIP" line.
+skips=$(grep -E -B1 -- '--- SKIP' "$log" | grep -vE -- '^--$' || true)
 if [ -n "$skips" ]; then
   echo
   echo "Skipped tests (and why):"
