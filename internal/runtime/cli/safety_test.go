@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/cais-project/cais/internal/testgate"
 )
 
 // TestCVE_2019_5736 checks that the container cannot reach the runtime
@@ -116,34 +119,42 @@ func mustOpen(t *testing.T, path string) *os.File {
 }
 
 // TestCVE_2016_9962 checks that the init is not dumpable until it execs
-// the user's program, so that a process in the container cannot ptrace it
-// or open its /proc files. With a user namespace the kernel shows this:
-// /proc/<pid> of a non-dumpable process belongs to host root, that of a
-// dumpable one to its (mapped) euid.
+// the user's program, so that nothing sharing its uid (a process exec'd
+// into the container) can ptrace it or read its /proc files while it
+// holds the runtime's fds. Observed from the host: a uid 0 process
+// without CAP_SYS_PTRACE, but with every other capability (a superset of
+// the container's, so the capability check of ptrace passes), may open
+// /proc/PID/mem of a uid 0 process only if that process is dumpable.
+// (Reading it at offset 0 then fails with EIO: nothing is mapped there.)
 func TestCVE_2016_9962(t *testing.T) {
 	r := newRT(t)
-	b := r.bundle("exec sleep 60", func(s *specs.Spec) {
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
-		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
-		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
-	})
-	makeTraversable(t, b)
-	r.must("create", "--bundle", b, r.name)
+	testgate.Binary(t, "/usr/bin/setpriv")
+	r.must("create", "--bundle", r.bundle("exec sleep 60"), r.name)
 	pid := state(t, r).Pid
-	owner := func() uint32 {
-		var st unix.Stat_t
-		if err := unix.Stat(fmt.Sprintf("/proc/%d/environ", pid), &st); err != nil {
-			t.Fatal(err)
+	openMem := func() result {
+		c := exec.Command("/usr/bin/setpriv", "--bounding-set", "-sys_ptrace", "cat", fmt.Sprintf("/proc/%d/mem", pid))
+		out, errb := tempFile(t), tempFile(t)
+		c.Stdout, c.Stderr = out, errb
+		code := 0
+		if err := c.Run(); err != nil {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+			code = ee.ExitCode()
 		}
-		return st.Uid
+		return result{readBack(t, out), readBack(t, errb), code}
 	}
-	if uid := owner(); uid != 0 {
-		t.Fatalf("while created, /proc/%d belongs to uid %d: the init is dumpable", pid, uid)
+	if res := openMem(); !strings.Contains(res.stderr, "Permission denied") {
+		t.Fatalf("while created, opening the init's mem without CAP_SYS_PTRACE: exit %d, stderr %q; want permission denied (the init is dumpable)", res.code, res.stderr)
 	}
 	r.must("start", r.name)
-	// After exec the program is dumpable again and its files are its own:
+	// The program after exec is dumpable again, and the same open works:
 	// this is what makes the check above able to fail.
-	waitFor(t, func() bool { return owner() == 100000 })
+	waitFor(t, func() bool {
+		res := openMem()
+		return res.stderr != "" && !strings.Contains(res.stderr, "Permission denied")
+	})
 	r.must("delete", "--force", r.name)
 }
 
