@@ -1,10 +1,6 @@
 package devices
 
-import (
-	"fmt"
-
-	"github.com/cilium/ebpf/asm"
-)
+import "fmt"
 
 // Device types in the low 16 bits of bpf_cgroup_dev_ctx.access_type.
 const (
@@ -21,31 +17,31 @@ const (
 // major and minor decides: an allow rule lets the bit pass, a deny rule
 // denies the request. A bit no rule matches is allowed (see the package
 // comment). So the program is the per-bit "last matching rule wins".
-func Program(rules []Rule) asm.Instructions {
+func Program(rules []Rule) ([]byte, error) {
 	const (
-		ctx    = asm.R1
-		access = asm.R2
-		typ    = asm.R3
-		major  = asm.R4
-		minor  = asm.R5
-		tmp    = asm.R6
+		ctx    = r1
+		access = r2
+		typ    = r3
+		major  = r4
+		minor  = r5
+		tmp    = r6
 	)
-	insns := asm.Instructions{
-		asm.LoadMem(access, ctx, 0, asm.Word),
-		asm.Mov.Reg(typ, access),
-		asm.And.Imm(typ, 0xffff),
-		asm.RSh.Imm(access, 16),
-		asm.LoadMem(major, ctx, 4, asm.Word),
-		asm.LoadMem(minor, ctx, 8, asm.Word),
+	insns := []insn{
+		loadWord(access, ctx, 0),
+		movReg(typ, access),
+		andImm(typ, 0xffff),
+		rshImm(access, 16),
+		loadWord(major, ctx, 4),
+		loadWord(minor, ctx, 8),
 	}
 	label := 0
 	next := func() string { label++; return fmt.Sprintf("l%d", label) }
 	for _, bit := range []uint32{Mknod, Read, Write} {
 		bitDone := next()
 		insns = append(insns,
-			asm.Mov.Reg(tmp, access),
-			asm.And.Imm(tmp, int32(bit)),
-			asm.JEq.Imm(tmp, 0, bitDone),
+			movReg(tmp, access),
+			andImm(tmp, int32(bit)),
+			jeqImm(tmp, 0, bitDone),
 		)
 		for i := len(rules) - 1; i >= 0; i-- {
 			r := rules[i]
@@ -55,20 +51,20 @@ func Program(rules []Rule) asm.Instructions {
 			skip := next() // used only by rules with a condition
 			switch r.Type {
 			case 'b':
-				insns = append(insns, asm.JNE.Imm(typ, bpfDevBlock, skip))
+				insns = append(insns, jneImm(typ, bpfDevBlock, skip))
 			case 'c':
-				insns = append(insns, asm.JNE.Imm(typ, bpfDevChar, skip))
+				insns = append(insns, jneImm(typ, bpfDevChar, skip))
 			}
 			if r.Major != Wildcard {
-				insns = append(insns, asm.JNE.Imm(major, int32(r.Major), skip))
+				insns = append(insns, jneImm(major, int32(r.Major), skip))
 			}
 			if r.Minor != Wildcard {
-				insns = append(insns, asm.JNE.Imm(minor, int32(r.Minor), skip))
+				insns = append(insns, jneImm(minor, int32(r.Minor), skip))
 			}
 			if r.Allow {
-				insns = append(insns, asm.Ja.Label(bitDone))
+				insns = append(insns, ja(bitDone))
 			} else {
-				insns = append(insns, asm.Mov.Imm(asm.R0, 0), asm.Return())
+				insns = append(insns, movImm(r0, 0), exit())
 			}
 			if r.Type == 'a' && r.Major == Wildcard && r.Minor == Wildcard {
 				// This rule matches every device: earlier rules cannot
@@ -76,9 +72,9 @@ func Program(rules []Rule) asm.Instructions {
 				break
 			}
 			// The next rule (or the end of this bit) starts here.
-			insns = append(insns, asm.Mov.Imm(tmp, 0).WithSymbol(skip))
+			insns = append(insns, movImm(tmp, 0).withLabel(skip))
 		}
-		insns = append(insns, asm.Mov.Imm(tmp, 0).WithSymbol(bitDone))
+		insns = append(insns, movImm(tmp, 0).withLabel(bitDone))
 	}
-	return append(insns, asm.Mov.Imm(asm.R0, 1), asm.Return())
+	return assemble(append(insns, movImm(r0, 1), exit()))
 }
