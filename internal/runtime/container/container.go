@@ -25,6 +25,7 @@ type Container struct {
 	root  string // the runtime's --root
 	dir   string // root/id
 	state *State
+	cg    cgroups.Manager // loaded on first use
 }
 
 // ID returns the container's id.
@@ -126,11 +127,18 @@ func (c *Container) OCIState() OCIState {
 }
 
 func (c *Container) cgroup() (cgroups.Manager, error) {
+	if c.cg != nil {
+		return c.cg, nil
+	}
 	path := ""
 	if c.state.Spec != nil && c.state.Spec.Linux != nil {
 		path = c.state.Spec.Linux.CgroupsPath
 	}
-	return cgroups.New(CgroupRoot, path, c.state.ID)
+	m, err := cgroups.New(CgroupRoot, path, c.state.ID)
+	if err == nil {
+		c.cg = m
+	}
+	return m, err
 }
 
 // lock takes the container's file lock, blocking until it is free. The

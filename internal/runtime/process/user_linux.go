@@ -14,8 +14,11 @@ import (
 // SetUser switches to process.user: supplementary groups (unless the user
 // namespace forbids setgroups), gid, uid. The caller keeps capabilities
 // across it with caps.ApplyAroundUserChange. The umask is set here too.
+//
+// Each of these calls is broadcast to every thread of the process, so the
+// ones that would change nothing (the common root:root case) are skipped.
 func SetUser(u specs.User, setgroupsAllowed bool) error {
-	if setgroupsAllowed {
+	if setgroupsAllowed && !sameGroups(u.AdditionalGids) {
 		gids := make([]int, len(u.AdditionalGids))
 		for i, g := range u.AdditionalGids {
 			gids[i] = int(g)
@@ -26,11 +29,15 @@ func SetUser(u specs.User, setgroupsAllowed bool) error {
 	} else if len(u.AdditionalGids) > 0 {
 		return fmt.Errorf("process.user.additionalGids: setgroups is denied in this user namespace")
 	}
-	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
-		return fmt.Errorf("setting gid %d: %w", u.GID, err)
+	if r, e, s := unix.Getresgid(); r != int(u.GID) || e != int(u.GID) || s != int(u.GID) {
+		if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+			return fmt.Errorf("setting gid %d: %w", u.GID, err)
+		}
 	}
-	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
-		return fmt.Errorf("setting uid %d: %w", u.UID, err)
+	if r, e, s := unix.Getresuid(); r != int(u.UID) || e != int(u.UID) || s != int(u.UID) {
+		if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+			return fmt.Errorf("setting uid %d: %w", u.UID, err)
+		}
 	}
 	if u.Umask != nil {
 		unix.Umask(int(*u.Umask))
@@ -90,4 +97,18 @@ func executable(p string) error {
 		return fmt.Errorf("%s: permission denied: %w", p, unix.EACCES)
 	}
 	return nil
+}
+
+// sameGroups reports whether the supplementary groups are already want.
+func sameGroups(want []uint32) bool {
+	have, err := unix.Getgroups()
+	if err != nil || len(have) != len(want) {
+		return false
+	}
+	for i := range want {
+		if have[i] != int(want[i]) {
+			return false
+		}
+	}
+	return true
 }
