@@ -77,4 +77,3 @@ func ExitStatus(err error) int {
 	}
 	return -1
 }
-
