@@ -95,8 +95,12 @@ func TestKillSignalsByNameAndNumber(t *testing.T) {
 	for _, sig := range []string{"TERM", "SIGTERM", "15"} {
 		t.Run(sig, func(t *testing.T) {
 			r := newRT(t)
-			b := r.bundle(`trap "exit 7" TERM; while :; do sleep 0.1; done`)
+			// The shell is PID 1 of its namespace: a signal it has no
+			// handler for yet is ignored, so wait until the trap is set.
+			b := r.bundle(`trap "exit 7" TERM; touch /dev/shm/ready; while :; do sleep 0.1; done`)
 			r.must("run", "--detach", "--bundle", b, r.name)
+			ready := "/proc/" + strconv.Itoa(state(t, r).Pid) + "/root/dev/shm/ready"
+			waitFor(t, func() bool { _, err := os.Stat(ready); return err == nil })
 			r.must("kill", r.name, sig)
 			waitFor(t, func() bool { return state(t, r).Status == specs.StateStopped })
 			r.must("delete", r.name)
