@@ -91,10 +91,10 @@ func executable(p string) error {
 		return err
 	}
 	if fi.IsDir() {
-		return fmt.Errorf("%s is a directory: permission denied: %w", p, unix.EACCES)
+		return fmt.Errorf("%s is a directory: %w", p, unix.EACCES)
 	}
 	if err := unix.Access(p, unix.X_OK); err != nil {
-		return fmt.Errorf("%s: permission denied: %w", p, unix.EACCES)
+		return fmt.Errorf("%s: %w", p, unix.EACCES)
 	}
 	return nil
 }
