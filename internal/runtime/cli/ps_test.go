@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"github.com/cais-project/cais/internal/testgate"
+
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,9 @@ func TestPsListsContainerProcesses(t *testing.T) {
 		t.Fatalf("ps json %v lacks the init pid %d", pids, init)
 	}
 
+	// The table comes from the host's ps (procps), as runc's does; the
+	// cgroup2 VM has only busybox's.
+	testgate.Binary(t, "/usr/bin/ps")
 	// Table with ps options after the id: the header and exactly the
 	// container's processes.
 	out := r.must("ps", r.name, "-o", "pid,args")
