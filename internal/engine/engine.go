@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cais-project/cais/internal/image/content"
+	"github.com/cais-project/cais/internal/image/registry"
+)
+
+// Options configure an Engine. The zero value is usable.
+type Options struct {
+	// Root holds durable state (default /var/lib/cais).
+	Root string
+	// RunRoot holds state that dies with the machine (default /run/cais).
+	RunRoot string
+	// InsecureRegistries may be reached over plain HTTP ("host" or
+	// "host:port"); loopback registries always may.
+	InsecureRegistries []string
+	// ImageInUse reports whether a container uses the image with this ID
+	// ("sha256:..."), so RemoveImage and Prune leave it alone. Nil means no
+	// image is in use (containers do not exist yet).
+	ImageInUse func(ctx context.Context, id string) (bool, error)
+}
+
+// Engine is the facade over cais's stores. Its methods are safe for
+// concurrent use, and several processes may use the same Root at once.
+type Engine struct {
+	opts    Options
+	content *content.Store
+	images  *imageDB
+	snaps   *snapshotDB
+}
+
+// New prepares the directories under opts.Root and opts.RunRoot. It opens
+// no database: each operation does, briefly.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Root == "" {
+		opts.Root = "/var/lib/cais"
+	}
+	if opts.RunRoot == "" {
+		opts.RunRoot = "/run/cais"
+	}
+	for _, d := range []string{opts.Root, opts.RunRoot, filepath.Join(opts.Root, "image"), filepath.Join(opts.Root, "snapshots")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("creating engine state: %w", err)
+		}
+	}
+	cs, err := content.NewStore(filepath.Join(opts.Root, "content"))
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{
+		opts:    opts,
+		content: cs,
+		images:  &imageDB{root: filepath.Join(opts.Root, "image")},
+		snaps:   &snapshotDB{root: filepath.Join(opts.Root, "snapshots")},
+	}, nil
+}
+
+// Close releases the engine. It holds nothing open between operations, so
+// this only exists so callers need not know that.
+func (e *Engine) Close() error { return nil }
+
+// Root and RunRoot are the engine's state directories.
+func (e *Engine) Root() string    { return e.opts.Root }
+func (e *Engine) RunRoot() string { return e.opts.RunRoot }
+
+func (e *Engine) registryStore() registry.Store {
+	return registry.Store{Content: e.content, Images: e.images}
+}
+
+// lockShared is held by operations that add data GC could mistake for
+// garbage before its record exists; lockGC by GC itself.
+func (e *Engine) lockShared() (func(), error) {
+	return fileLock(filepath.Join(e.opts.Root, "gc.lock"), false)
+}
+
+func (e *Engine) lockGC() (func(), error) {
+	return fileLock(filepath.Join(e.opts.Root, "gc.lock"), true)
+}
+
+func (e *Engine) inUse(ctx context.Context, id string) (bool, error) {
+	if e.opts.ImageInUse == nil {
+		return false, nil
+	}
+	return e.opts.ImageInUse(ctx, id)
+}

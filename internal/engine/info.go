@@ -1,0 +1,31 @@
+package engine
+
+import (
+	"context"
+	"os/exec"
+)
+
+// Info is what `cais info` reports.
+type Info struct {
+	Root          string
+	RunRoot       string
+	Driver        string
+	CgroupVersion string
+	Runtimes      []string // OCI runtimes found on PATH
+	Images        int
+}
+
+// Info describes the engine and its host.
+func (e *Engine) Info(ctx context.Context) (Info, error) {
+	imgs, err := e.loadImages(ctx)
+	if err != nil {
+		return Info{}, err
+	}
+	in := Info{Root: e.opts.Root, RunRoot: e.opts.RunRoot, Driver: "overlay", Images: len(imgs), CgroupVersion: cgroupVersion("/sys/fs/cgroup")}
+	for _, r := range []string{"cais-runtime", "runc", "crun"} {
+		if _, err := exec.LookPath(r); err == nil {
+			in.Runtimes = append(in.Runtimes, r)
+		}
+	}
+	return in, nil
+}
