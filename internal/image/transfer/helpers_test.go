@@ -5,10 +5,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cais-project/cais/internal/image/content"
 	"github.com/cais-project/cais/internal/image/metadata"
@@ -136,4 +140,26 @@ func rootfsTar(t testing.TB) []byte {
 		file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
 		entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/sh", Linkname: "busybox"}},
 	)
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+func digestOf(b []byte) digest.Digest { return digest.FromBytes(b) }
+
+// writeBlobFile writes b as a blob of the OCI layout at dir.
+func writeBlobFile(t testing.TB, dir string, d ocispec.Descriptor, b []byte) {
+	t.Helper()
+	p := filepath.Join(dir, "blobs", d.Digest.Algorithm().String(), d.Digest.Encoded())
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runWithStdin(r io.Reader, name string, args ...string) ([]byte, error) {
+	c := exec.Command(name, args...)
+	c.Stdin = r
+	return c.CombinedOutput()
 }

@@ -51,8 +51,10 @@ const (
 // new OCI manifest when the archive has none.
 //
 // Load refuses (errdefs.ErrInvalidArgument), before committing anything:
-// entries that are not plain files or directories (symlinks, hard links,
-// devices), names that are absolute or contain "..", duplicate names, JSON
+// entries that are not plain files or directories (hard links, devices),
+// except symlinks from one file of the archive to another (Docker and
+// Podman write a repeated layer so), names that are absolute or contain
+// "..", duplicate names, JSON
 // documents over DefaultJSONLimit, blobs whose content does not match the
 // digest in their path, images that refer to blobs neither in the archive
 // nor in the store, uncompressed layers that do not match the config's
@@ -92,6 +94,8 @@ type loader struct {
 	kept   int64
 
 	files    map[string]*stagedFile        // by archive path
+	aliases  map[string]string             // symlink path -> target path
+	staged   []*stagedFile                 // every file staged, once
 	byDigest map[digest.Digest]*stagedFile // by content digest
 	// order is the blobs to commit, children before parents.
 	order []*stagedFile
@@ -129,7 +133,7 @@ func (l *loader) read(ctx context.Context, r io.Reader) error {
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return l.resolveAliases()
 		}
 		if err != nil {
 			return fmt.Errorf("reading archive: %v: %w", err, errdefs.ErrInvalidArgument)
@@ -141,6 +145,11 @@ func (l *loader) read(ctx context.Context, r io.Reader) error {
 		case tar.TypeDir, tar.TypeXGlobalHeader:
 			continue
 		case tar.TypeReg:
+		case tar.TypeSymlink:
+			if err := l.alias(h.Name, h.Linkname); err != nil {
+				return err
+			}
+			continue
 		default:
 			return fmt.Errorf("entry %q is of type %q; an image archive holds only files and directories: %w",
 				h.Name, h.Typeflag, errdefs.ErrInvalidArgument)
@@ -149,7 +158,7 @@ func (l *loader) read(ctx context.Context, r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		if l.files[name] != nil {
+		if l.files[name] != nil || l.aliases[name] != "" {
 			return fmt.Errorf("entry %q appears twice: %w", name, errdefs.ErrInvalidArgument)
 		}
 		if len(l.files) >= maxFiles {
@@ -163,10 +172,50 @@ func (l *loader) read(ctx context.Context, r io.Reader) error {
 			return fmt.Errorf("entry %q: %w", name, err)
 		}
 		l.files[name] = f
+		l.staged = append(l.staged, f)
 		if _, ok := l.byDigest[f.desc.Digest]; !ok {
 			l.byDigest[f.desc.Digest] = f
 		}
 	}
+}
+
+// alias records a symlink entry. Docker and Podman write a layer that
+// appears twice as a symlink to its first copy ("<id>/layer.tar ->
+// ../<other>/layer.tar"); such a link is followed only to another file of
+// the archive, never outside it.
+func (l *loader) alias(name, target string) error {
+	n, err := cleanName(name)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(target, "/") {
+		return fmt.Errorf("entry %q is a symlink to %q; only links to other files of the archive are followed: %w", name, target, errdefs.ErrInvalidArgument)
+	}
+	to := path.Join(path.Dir(n), target)
+	if to == ".." || strings.HasPrefix(to, "../") {
+		return fmt.Errorf("entry %q is a symlink to %q, outside the archive: %w", name, target, errdefs.ErrInvalidArgument)
+	}
+	if l.files[n] != nil || l.aliases[n] != "" {
+		return fmt.Errorf("entry %q appears twice: %w", n, errdefs.ErrInvalidArgument)
+	}
+	if l.aliases == nil {
+		l.aliases = map[string]string{}
+	}
+	l.aliases[n] = to
+	return nil
+}
+
+// resolveAliases makes each symlink name another for the file it points
+// to; a link to anything but a file of the archive is refused.
+func (l *loader) resolveAliases() error {
+	for name, to := range l.aliases {
+		f := l.files[to]
+		if f == nil || l.aliases[to] != "" {
+			return fmt.Errorf("entry %q is a symlink to %q, which is not a file of the archive: %w", name, to, errdefs.ErrInvalidArgument)
+		}
+		l.files[name] = f
+	}
+	return nil
 }
 
 // cleanName checks an entry name and returns it in canonical form.
@@ -604,7 +653,7 @@ func (l *loader) commit(ctx context.Context) error {
 // the files no image referred to after a success.
 func (l *loader) cleanup(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
-	for _, f := range l.files {
+	for _, f := range l.staged {
 		if f.w != nil {
 			f.w.Close()
 		}

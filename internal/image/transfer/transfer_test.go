@@ -259,8 +259,10 @@ func TestLoadDockerLegacy(t *testing.T) {
 	diffID := digest.FromBytes(layer)
 	config := `{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["` + diffID.String() + `"]}}`
 	cfgName := digest.FromString(config).Encoded() + ".json"
-	manifest := `[{"Config":"` + cfgName + `","RepoTags":["old:1"],"Layers":["abc/layer.tar"]}]`
+	manifest := `[{"Config":"` + cfgName + `","RepoTags":["old:1"],"Layers":["abc/layer.tar"]},
+		{"Config":"` + cfgName + `","RepoTags":["old:2"],"Layers":["def/layer.tar"]}]`
 	good := []entry{
+		dir("def/"), {hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "def/layer.tar", Linkname: "../abc/layer.tar"}},
 		dir("abc/"), file("abc/VERSION", "1.0"), file("abc/json", "{}"), file("abc/layer.tar", string(layer)),
 		file(cfgName, config), file("manifest.json", manifest), file("repositories", `{"old":{"1":"abc"}}`),
 	}
@@ -269,7 +271,7 @@ func TestLoadDockerLegacy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if diff := cmp.Diff([]string{"docker.io/library/old:1"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"docker.io/library/old:1", "docker.io/library/old:2"}, names); diff != "" {
 		t.Errorf("names (-want +got):\n%s", diff)
 	}
 	img, err := registry.Load(ctx, st.Store, names[0])
@@ -316,8 +318,12 @@ func TestLoadRefuses(t *testing.T) {
 	}
 	truncated := good.Bytes()[:len(good.Bytes())/2]
 	tests := map[string][]byte{
-		"symlink":          appendEntries(entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "evil", Linkname: "/etc/passwd"}}),
-		"symlink as blob":  replace(layerPath, entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: layerPath, Linkname: "/etc/shadow"}}),
+		"symlink":         appendEntries(entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "evil", Linkname: "/etc/passwd"}}),
+		"symlink as blob": replace(layerPath, entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: layerPath, Linkname: "/etc/shadow"}}),
+		"link outside":    appendEntries(entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "blobs/x", Linkname: "../../../etc/passwd"}}),
+		"link to nothing": appendEntries(entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "a/layer.tar", Linkname: "../b/layer.tar"}}),
+		"link to a link": appendEntries(entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "a/l", Linkname: "../b/l"}},
+			entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: "b/l", Linkname: "../index.json"}}),
 		"hard link":        appendEntries(entry{hdr: tar.Header{Typeflag: tar.TypeLink, Name: "x", Linkname: "index.json"}}),
 		"device":           appendEntries(entry{hdr: tar.Header{Typeflag: tar.TypeChar, Name: "null", Devmajor: 1, Devminor: 3}}),
 		"dot dot":          appendEntries(file("../../escape", "x")),
