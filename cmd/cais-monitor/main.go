@@ -1,0 +1,34 @@
+// Command cais-monitor is the per-container monitor: the engine starts one
+// per container (see internal/engine/monitor). Wiring only.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/debug"
+
+	"github.com/cais-project/cais/internal/engine/monitor"
+)
+
+func main() {
+	// One monitor runs per container: trade a little CPU for memory.
+	debug.SetGCPercent(20)
+	debug.SetMemoryLimit(2 << 20)
+	cfg, err := monitor.ParseArgs(os.Args[1:], os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cais-monitor:", err)
+		os.Exit(2)
+	}
+	if !monitor.IsDaemon() {
+		if err := monitor.Daemonize(os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "cais-monitor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := monitor.Run(context.Background(), cfg, monitor.ReadyPipe()); err != nil {
+		fmt.Fprintf(os.Stderr, "cais-monitor %s: %v\n", cfg.ID, err)
+		os.Exit(1)
+	}
+}
