@@ -1,20 +1,19 @@
-// Command cais is the Docker-compatible command line over the cais engine.
-// It runs the engine in-process (daemonless). For now it only reports its
-// version; the commands arrive with the engine.
+// Command cais is the Docker-compatible command line over the cais engine,
+// which it runs in-process (daemonless).
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
-	"github.com/cais-project/cais/internal/version"
+	"github.com/cais-project/cais/internal/cli"
 )
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "version" || os.Args[1] == "--version") {
-		fmt.Printf("cais version %s, commit %s\n", version.Version, version.Commit)
-		return
-	}
-	fmt.Fprintf(os.Stderr, "Usage: cais version\n\nThe container commands (run, ps, images, ...) are not built yet; see README.md.\n")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

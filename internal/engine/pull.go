@@ -283,6 +283,8 @@ func (p *pullProgress) finish(d digest.Digest) {
 	}
 }
 
+// isLayer tells layers from configs (OCI "...layer.v1.tar+gzip", Docker
+// "...image.rootfs.diff.tar.gzip", foreign layers alike).
 func isLayer(mediaType string) bool {
-	return strings.Contains(mediaType, "layer")
+	return strings.Contains(mediaType, "layer") || strings.Contains(mediaType, "rootfs")
 }

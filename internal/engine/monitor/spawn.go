@@ -31,7 +31,8 @@ func Daemonize(args []string) error {
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "cais-monitor"
-	cmd.Env = append(os.Environ(), stageEnv+"=2")
+	// One P is plenty for a monitor and saves per-P caches.
+	cmd.Env = append(os.Environ(), stageEnv+"=2", "GOMAXPROCS=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{os.NewFile(3, "ready")}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
