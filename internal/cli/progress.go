@@ -79,7 +79,10 @@ func (p *barProgress) event(ev engine.Event) {
 		return
 	}
 	if p.p == nil {
-		p.p = mpb.New(mpb.WithOutput(p.w), mpb.WithWidth(40), mpb.WithAutoRefresh())
+		// mpb sizes its rows from the terminal, and draws nothing on one
+		// that reports 0x0 (a fresh pty); a plain writer makes it use the
+		// given width while we already know the output is a terminal.
+		p.p = mpb.New(mpb.WithOutput(plainWriter{p.w}), mpb.WithWidth(40), mpb.WithAutoRefresh())
 	}
 	lb := p.bars[ev.ID]
 	if lb == nil {
@@ -125,3 +128,8 @@ func (p *barProgress) done(ok bool) {
 	}
 	p.p.Wait()
 }
+
+// plainWriter hides the *os.File behind an io.Writer.
+type plainWriter struct{ w io.Writer }
+
+func (p plainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
