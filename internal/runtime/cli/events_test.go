@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/cais-project/cais/internal/testgate"
 )
 
 // runcEvent is the part of runc's event shape (runc types/events.go) that
@@ -93,7 +91,6 @@ func TestEventsStats(t *testing.T) {
 // run out of memory, and expects an oom event, then the stream's end when
 // the container stops.
 func TestEventsStreamReportsOOM(t *testing.T) {
-	testgate.Cgroup1(t)
 	r := newRT(t)
 	b := r.bundle(`while [ ! -e /tmp/go ]; do sleep 0.05; done; head -c 512m /dev/zero | tail; exec sleep 60`,
 		func(s *specs.Spec) {
