@@ -49,7 +49,8 @@ func layerOf(rel string) *layer {
 	bestLen := -1
 	for i := range layers {
 		for _, p := range layers[i].prefixes {
-			match := rel == p || strings.HasPrefix(rel, strings.TrimSuffix(p, "/")+"/")
+			base := strings.TrimSuffix(p, "/")
+			match := rel == base || strings.HasPrefix(rel, base+"/")
 			if match && len(p) > bestLen {
 				best, bestLen = &layers[i], len(p)
 			}
@@ -132,6 +133,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/cli/cais", "internal/api/docker", true},
 		{"internal/cli/cais", "internal/image/store", true},
 		{"internal/cli/cais", "internal/engine/core", false},
+		{"internal/cli", "internal/engine", false},
+		{"internal/engine", "internal/runtime/container", true},
+		{"internal/engine", "internal/cli", true},
 		{"cmd/cais-runtime", "internal/engine/core", true},
 		{"internal/runtime/cli", "internal/fixture", true},
 	}
