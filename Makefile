@@ -17,13 +17,17 @@ TESTFLAGS ?= -count=1 -timeout 25m
 
 all: build
 
-build: $(BIN)/cais $(BIN)/cais-runtime
+build: $(BIN)/cais $(BIN)/cais-runtime $(BIN)/cais-monitor
 
 $(BIN)/cais: FORCE
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/cais
 
 $(BIN)/cais-runtime: FORCE
 	$(GO) build -trimpath $(STATIC) -o $@ ./cmd/cais-runtime
+
+# One monitor runs per container: no cgo, static, stripped, to stay small.
+$(BIN)/cais-monitor: FORCE
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) -s -w' -o $@ ./cmd/cais-monitor
 
 deps:
 	scripts/install-deps.sh
