@@ -288,3 +288,6 @@ func (p *pullProgress) finish(d digest.Digest) {
 func isLayer(mediaType string) bool {
 	return strings.Contains(mediaType, "layer") || strings.Contains(mediaType, "rootfs")
 }
+
+// quietProgress tracks layers for unpack without reporting.
+func quietProgress() *pullProgress { return &pullProgress{layers: map[digest.Digest]string{}} }
