@@ -197,7 +197,7 @@ func validateParts(s *specs.Spec, bundle string, cgroupPaths map[string]string, 
 		}
 	}
 	if s.Linux.Seccomp != nil {
-		if _, err := seccomp.Compile(s.Linux.Seccomp); err != nil {
+		if err := seccomp.Validate(s.Linux.Seccomp); err != nil {
 			return err
 		}
 	}

@@ -136,6 +136,11 @@ func TestCompileRejects(t *testing.T) {
 			if !errors.Is(err, errdefs.ErrInvalidArgument) {
 				t.Errorf("Compile() error %q is not ErrInvalidArgument", err)
 			}
+			// Validate, the cheap check the runtime's parent uses, must
+			// refuse exactly the same way.
+			if verr := Validate(cfg); verr == nil || verr.Error() != err.Error() {
+				t.Errorf("Validate() = %v, want %q", verr, err)
+			}
 		})
 	}
 }
@@ -227,6 +232,9 @@ func TestCompileWaitKillableRecv(t *testing.T) {
 	}
 	if !errors.Is(err, errdefs.ErrNotImplemented) {
 		t.Fatalf("Compile() with libseccomp %d.%d error = %v, want ErrNotImplemented", major, minor, err)
+	}
+	if verr := Validate(cfg); !errors.Is(verr, errdefs.ErrNotImplemented) {
+		t.Fatalf("Validate() = %v, want ErrNotImplemented", verr)
 	}
 	const prefix = "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported by libseccomp"
 	if !strings.HasPrefix(err.Error(), prefix) {
