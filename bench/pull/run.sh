@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# bench/pull/run.sh: time a cold pull (download, verify, unpack) of one
+# multi-layer image from a local registry by cais and by its peers, and
+# print a markdown table (docs/performance.md, "Image pull", says how to
+# read it).
+#
+#   sudo bench/pull/run.sh             # N=5 runs per tool
+#   N=9 sudo bench/pull/run.sh
+#   PROFILE=1 sudo bench/pull/run.sh   # also record a perf profile of one cais pull
+#
+# The image (bench/pull/mkimage): five layers of about 40 MB (random and
+# text files, 4 KiB to 4 MiB) and one layer of 20,000 small text files;
+# pushed once with skopeo to Debian's docker-registry on 127.0.0.1, storage
+# in a temp dir. Each run starts from an empty store and ends with the image
+# unpacked where the tool runs containers from:
+#   cais          cais pull (registry.Pull, then unpack into overlay snapshots)
+#   skopeo+umoci  skopeo copy docker:// -> oci: layout, then umoci unpack
+#   podman        podman pull, overlay storage driver, own --root
+#   ctr           ctr images pull --plain-http (fetch + unpack into the
+#                 overlayfs snapshotter) on a private containerd 1.6
+# Runs are interleaved (tool order rotates every round); `sync` runs before
+# each timed command so one tool's dirty pages are not charged to the next.
+# Times are wall clock, medians; MB/s is the compressed image size over the
+# median time.
+set -euo pipefail
+
+N=${N:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+die() { echo "run.sh: $*" >&2; exit 1; }
+[[ $(id -u) == 0 ]] || die "needs root"
+for b in skopeo umoci podman containerd ctr docker-registry; do
+	command -v "$b" >/dev/null || die "$b is not installed"
+done
+
+work=$(mktemp -d /tmp/cais-pullbench.XXXXXX)
+# Podman keeps a blob-info cache under /var/lib/containers whatever its
+# --root: remove it afterwards if this run made it.
+had_containers=$([[ -e /var/lib/containers ]] && echo 1 || true)
+registry_pid= containerd_pid=
+cleanup() {
+	[[ -n $containerd_pid ]] && kill "$containerd_pid" 2>/dev/null && wait "$containerd_pid" 2>/dev/null
+	[[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+	unmount_under "$work"
+	rm -rf "$work"
+	[[ -n $had_containers ]] || rm -rf /var/lib/containers
+}
+unmount_under() {
+	awk -v p="$1/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount "$m" || umount -l "$m"; done
+}
+trap cleanup EXIT
+
+echo "building cais and the image into $work" >&2
+(cd "$repo" && go build -o "$work/cais" ./cmd/cais && go run ./bench/pull/mkimage "$work/layout")
+size=$(find "$work/layout/blobs" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/registry.yml" <<EOC
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: "$work/registry"}}
+http: {addr: "127.0.0.1:$port"}
+EOC
+env -u REGISTRY_HTTP_ADDR docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+ref=127.0.0.1:$port/bench/pull:1
+skopeo copy -q --dest-tls-verify=false "oci:$work/layout:bench" "docker://$ref" >&2
+
+containerd_start() {
+	mkdir -p "$work/ctd"
+	cat >"$work/ctd/config.toml" <<EOC
+version = 2
+root = "$work/ctd/root"
+state = "$work/ctd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$work/ctd/sock"
+EOC
+	containerd --config "$work/ctd/config.toml" >"$work/ctd/log" 2>&1 &
+	containerd_pid=$!
+	for _ in $(seq 100); do ctr -a "$work/ctd/sock" version >/dev/null 2>&1 && return; sleep 0.1; done
+	die "containerd did not start: $(tail "$work/ctd/log")"
+}
+containerd_stop() {
+	kill "$containerd_pid"; wait "$containerd_pid" 2>/dev/null || true
+	containerd_pid=
+	unmount_under "$work/ctd"
+	rm -rf "$work/ctd"
+}
+
+# pull_<tool> runs one cold pull; prep_<tool> and clean_<tool> (untimed)
+# set up and empty its store.
+prep_cais() { :; }
+pull_cais() { "$work/cais" --root "$work/cais-root" --runroot "$work/cais-run" pull -q "$ref" >/dev/null; }
+clean_cais() { rm -rf "$work/cais-root" "$work/cais-run"; }
+prep_skopeo_umoci() { :; }
+pull_skopeo_umoci() {
+	skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$work/oci:b" &&
+		umoci unpack --image "$work/oci:b" "$work/bundle" >/dev/null
+}
+clean_skopeo_umoci() { rm -rf "$work/oci" "$work/bundle"; }
+pm() { podman --root "$work/pm/root" --runroot "$work/pm/run" --tmpdir "$work/pm/tmp" --storage-driver overlay \
+	--cgroup-manager cgroupfs --events-backend file "$@"; }
+prep_podman() { :; }
+pull_podman() { pm pull -q --tls-verify=false "$ref" >/dev/null; }
+clean_podman() { pm rmi -a -f >/dev/null 2>&1 || true; unmount_under "$work/pm"; rm -rf "$work/pm"; }
+prep_ctr() { containerd_start; }
+pull_ctr() { ctr -a "$work/ctd/sock" -n bench images pull --plain-http "$ref" >/dev/null; }
+clean_ctr() { containerd_stop; }
+
+tools=(cais skopeo_umoci podman ctr)
+declare -A times
+for ((round = 0; round < N; round++)); do
+	for ((k = 0; k < ${#tools[@]}; k++)); do
+		t=${tools[(round + k) % ${#tools[@]}]}
+		"prep_$t"
+		sync
+		start=$(date +%s%N)
+		"pull_$t" || die "$t pull failed"
+		end=$(date +%s%N)
+		"clean_$t"
+		times[$t]+="$(((end - start) / 1000000)) "
+		echo "round $round $t $(((end - start) / 1000000)) ms" >&2
+	done
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+best=
+for t in "${tools[@]}"; do
+	m=$(echo "${times[$t]}" | median)
+	eval "med_$t=$m"
+	[[ $t != cais ]] && { [[ -z $best || $m -lt $best ]] && best=$m && bestname=$t; }
+done
+echo "## Machine"
+echo
+echo "- $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- cais at commit $(git -C "$repo" rev-parse --short HEAD); $(skopeo --version); umoci $(umoci --version | awk '{print $3}'); $(podman --version); containerd $(containerd --version | awk '{print $3}')"
+echo "- image: $((size / 1000000)) MB compressed in 6 layers; $N runs per tool, interleaved"
+echo
+echo "| tool | median s | runs (ms) | MB/s | cais speed-up |"
+echo "|---|---|---|---|---|"
+for t in "${tools[@]}"; do
+	m=$(eval echo "\$med_$t")
+	printf '| %s | %.2f | %s | %.0f | %.2fx |\n' "${t/_/+}" "$(echo "$m/1000" | bc -l)" "$(echo ${times[$t]})" \
+		"$(echo "$size/1000000/($m/1000)" | bc -l)" "$(echo "$m/$med_cais" | bc -l)"
+done
+echo
+printf 'cais vs the fastest peer (%s): %.2fx\n' "${bestname/_/+}" "$(echo "$best/$med_cais" | bc -l)"
+
+if [[ -n ${PROFILE:-} ]]; then
+	sync
+	perf record -F 999 -g -o "$work/perf.data" -- "$work/cais" --root "$work/cais-root" --runroot "$work/cais-run" pull -q "$ref" >/dev/null 2>&1
+	echo
+	echo "## perf profile of one cais pull (children, top symbols)"
+	echo
+	echo '```'
+	perf report -i "$work/perf.data" --children --no-demangle --stdio --percent-limit 4 -g none 2>/dev/null | grep -v '^#' | grep . | head -40
+	echo '```'
+	clean_cais
+fi
