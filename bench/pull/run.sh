@@ -39,8 +39,9 @@ work=$(mktemp -d /tmp/cais-pullbench.XXXXXX)
 had_containers=$([[ -e /var/lib/containers ]] && echo 1 || true)
 registry_pid= containerd_pid=
 cleanup() {
-	[[ -n $containerd_pid ]] && kill "$containerd_pid" 2>/dev/null && wait "$containerd_pid" 2>/dev/null
-	[[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+	set +e
+	[[ -n $containerd_pid ]] && kill "$containerd_pid" && wait "$containerd_pid"
+	[[ -n $registry_pid ]] && kill "$registry_pid" && wait "$registry_pid"
 	unmount_under "$work"
 	rm -rf "$work"
 	[[ -n $had_containers ]] || rm -rf /var/lib/containers
@@ -83,7 +84,8 @@ EOC
 	die "containerd did not start: $(tail "$work/ctd/log")"
 }
 containerd_stop() {
-	kill "$containerd_pid"; wait "$containerd_pid" 2>/dev/null || true
+	kill "$containerd_pid"
+	wait "$containerd_pid" || true
 	containerd_pid=
 	unmount_under "$work/ctd"
 	rm -rf "$work/ctd"
