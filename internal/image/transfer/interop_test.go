@@ -37,11 +37,7 @@ func newPodman(t *testing.T) *podman {
 	testgate.Root(t)
 	testgate.Binary(t, "/usr/bin/podman")
 	testgate.Binary(t, "/usr/bin/runc")
-	// Podman keeps a blob-info cache under /var/lib/containers whatever
-	// its --root; remove what this test made.
-	if _, err := os.Stat("/var/lib/containers"); os.IsNotExist(err) {
-		t.Cleanup(func() { os.RemoveAll("/var/lib/containers") })
-	}
+	removeBlobInfoCache(t)
 	name := fixture.Name(t)
 	fixture.CheckLeaks(t, name)
 	t.Cleanup(func() {
@@ -62,6 +58,15 @@ func newPodman(t *testing.T) *podman {
 		p.cmd("rmi", "-a", "-f").Run()
 	})
 	return p
+}
+
+// removeBlobInfoCache removes /var/lib/containers after the test if it
+// is absent now: Podman and skopeo keep a blob-info cache there whatever
+// their --root.
+func removeBlobInfoCache(t *testing.T) {
+	if _, err := os.Stat("/var/lib/containers"); os.IsNotExist(err) {
+		t.Cleanup(func() { os.RemoveAll("/var/lib/containers") })
+	}
 }
 
 // rmdirTree removes the empty directories of the tree at dir, deepest
@@ -303,6 +308,7 @@ func describe(t testing.TB, root string) map[string]string {
 func TestImportPushInspect(t *testing.T) {
 	testgate.Root(t)
 	testgate.Binary(t, "/usr/bin/skopeo")
+	removeBlobInfoCache(t)
 	st := newStore(t)
 	addr := fixture.Registry(t)
 	ref := addr + "/cais/imported:v1"

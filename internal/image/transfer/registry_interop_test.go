@@ -59,6 +59,7 @@ func TestUmociThroughRegistry(t *testing.T) {
 	testgate.Overlay(t)
 	testgate.Binary(t, "/usr/bin/umoci")
 	testgate.Binary(t, "/usr/bin/skopeo")
+	removeBlobInfoCache(t)
 	work := t.TempDir()
 	opq := tarOf(t,
 		entry{hdr: tar.Header{Typeflag: tar.TypeDir, Name: "opq/", Mode: 0o750}},
@@ -120,6 +121,7 @@ func skopeo(t *testing.T, args ...string) string {
 func TestMultiPlatformThroughRegistry(t *testing.T) {
 	testgate.Root(t)
 	testgate.Binary(t, "/usr/bin/skopeo")
+	removeBlobInfoCache(t)
 	ctx := context.Background()
 	src := newStore(t)
 	var manifests []ocispec.Descriptor
