@@ -27,7 +27,7 @@ const (
 // globals are the flags every command shares, and the streams.
 type globals struct {
 	root, runRoot, logLevel string
-	insecure                []string
+	insecure, mirrors       []string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -63,6 +63,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	f.StringVar(&g.runRoot, "runroot", "/run/cais", "root directory of runtime state")
 	f.StringVar(&g.logLevel, "log-level", "warn", `log level ("debug", "info", "warn", "error")`)
 	f.StringArrayVar(&g.insecure, "insecure-registry", nil, "registry (host[:port]) that may be reached over plain HTTP (repeatable)")
+	f.StringArrayVar(&g.mirrors, "registry-mirror", nil, "mirror (http[s]://host[:port]) tried first for Docker Hub pulls, in order (repeatable)")
 
 	image := &cobra.Command{Use: "image", Short: "Manage images"}
 	image.AddCommand(imagesCmd(g, "ls"), pullCmd(g), pushCmd(g), rmiCmd(g, "rm"), tagCmd(g),
@@ -118,7 +119,7 @@ func (g *globals) engine(ctx context.Context) (*engine.Engine, error) {
 	if g.eng != nil {
 		return g.eng, nil
 	}
-	e, err := engine.New(ctx, engine.Options{Root: g.root, RunRoot: g.runRoot, InsecureRegistries: g.insecure})
+	e, err := engine.New(ctx, engine.Options{Root: g.root, RunRoot: g.runRoot, InsecureRegistries: g.insecure, RegistryMirrors: g.mirrors})
 	if err != nil {
 		return nil, usageError{fmt.Errorf("starting the engine: %w", err)}
 	}

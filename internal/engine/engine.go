@@ -19,6 +19,11 @@ type Options struct {
 	// InsecureRegistries may be reached over plain HTTP ("host" or
 	// "host:port"); loopback registries always may.
 	InsecureRegistries []string
+	// RegistryMirrors are tried in order, before Docker Hub itself, for
+	// pulls of Docker Hub images ("http[s]://host[:port]"), as dockerd's
+	// registry-mirrors are. Other registries are never mirrored. A mirror
+	// given as http:// may be reached over plain HTTP.
+	RegistryMirrors []string
 	// ImageInUse reports whether a container uses the image with this ID
 	// ("sha256:..."), so RemoveImage and Prune leave it alone. Nil means no
 	// image is in use (containers do not exist yet).
@@ -46,6 +51,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	for _, d := range []string{opts.Root, opts.RunRoot, filepath.Join(opts.Root, "image"), filepath.Join(opts.Root, "snapshots")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("creating engine state: %w", err)
+		}
+	}
+	for _, m := range opts.RegistryMirrors {
+		if _, _, err := parseMirror(m); err != nil {
+			return nil, err
 		}
 	}
 	cs, err := content.NewStore(filepath.Join(opts.Root, "content"))

@@ -84,7 +84,7 @@ func (e *Engine) Pull(ctx context.Context, ref string, opts PullOptions) (PullRe
 		oldImg = e.loadRecord(ctx, old)
 	}
 	prog.emit(Event{ID: tagOrDigest(pref), Status: "Pulling from " + pref.Path})
-	img, err := registry.Pull(ctx, e.registryStore(), ref, ropts...)
+	img, err := e.pullMirrored(ctx, pref, ref, ropts)
 	if err != nil {
 		return PullResult{}, err
 	}

@@ -32,6 +32,7 @@ type options struct {
 	backoff       time.Duration
 	foreign       bool
 	progress      Progress
+	endpoint      string
 }
 
 func newOptions(opts []Option) options {
@@ -97,6 +98,12 @@ func WithRetries(n int, backoff time.Duration) Option {
 
 // WithForeignLayers fetches and pushes non-distributable layers too.
 func WithForeignLayers() Option { return func(o *options) { o.foreign = true } }
+
+// WithEndpoint makes Pull fetch from another registry ("host[:port]", a
+// mirror) the same repository path, while recording the image under the
+// reference's own name, as pulled from its own registry. The endpoint may
+// use plain HTTP under the same rules as any registry.
+func WithEndpoint(host string) Option { return func(o *options) { o.endpoint = host } }
 
 // WithProgress reports transfers to p.
 func WithProgress(p Progress) Option { return func(o *options) { o.progress = p } }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -47,10 +48,16 @@ func Pull(ctx context.Context, st Store, ref string, opts ...Option) (Image, err
 	if err != nil {
 		return Image{}, fmt.Errorf("pull %s: %w", ref, err)
 	}
-	p := &puller{o: o, st: st, repo: r.Context(), remote: rp, progress: &serialProgress{p: o.progress}}
+	from := r
+	if o.endpoint != "" {
+		if from, err = atEndpoint(r, o.endpoint, o.insecure); err != nil {
+			return Image{}, fmt.Errorf("pull %s: %w", ref, err)
+		}
+	}
+	p := &puller{o: o, st: st, repo: from.Context(), remote: rp, progress: &serialProgress{p: o.progress}}
 	defer p.cleanup(ctx)
 
-	top, err := p.resolve(ctx, r)
+	top, err := p.resolve(ctx, from)
 	if err != nil {
 		return Image{}, fmt.Errorf("pull %s: %w", ref, err)
 	}
@@ -67,6 +74,24 @@ func Pull(ctx context.Context, st Store, ref string, opts ...Option) (Image, err
 		return Image{}, fmt.Errorf("pull %s: %w", ref, err)
 	}
 	return load(ctx, st.Content, rec, o.platform, o.manifestLimit)
+}
+
+// atEndpoint is r with its registry replaced by host.
+func atEndpoint(r name.Reference, host string, insecure []string) (name.Reference, error) {
+	var opts []name.Option
+	if slices.Contains(insecure, host) || slices.Contains(insecure, hostOnly(host)) {
+		opts = append(opts, name.Insecure)
+	}
+	// RepositoryStr spells Docker Hub's official images "library/x", as a
+	// mirror stores them.
+	repo, err := name.NewRepository(host+"/"+r.Context().RepositoryStr(), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %q: %v: %w", host, err, errdefs.ErrInvalidArgument)
+	}
+	if d, ok := r.(name.Digest); ok {
+		return repo.Digest(d.DigestStr()), nil
+	}
+	return repo.Tag(r.Identifier()), nil
 }
 
 // puller is the state of one Pull.
