@@ -29,10 +29,15 @@ type ImageFilters struct {
 	Dangling   *bool    // true: only images without tags; false: only tagged ones
 	References []string // shell patterns over "repo" or "repo:tag" (familiar or full); any may match
 	Labels     []string // "key" or "key=value"; all must match
+	Before     []string // images (reference or ID); only images created before all of them
+	Since      []string // images (reference or ID); only images created after all of them
+
+	// before and since are the creation times Before and Since resolve to.
+	before, since []time.Time
 }
 
 // ParseImageFilters parses `--filter` arguments: dangling=true|false,
-// reference=PATTERN, label=KEY[=VALUE].
+// reference=PATTERN, label=KEY[=VALUE], before=IMAGE, since=IMAGE.
 func ParseImageFilters(args []string) (ImageFilters, error) {
 	var f ImageFilters
 	for _, a := range args {
@@ -59,6 +64,10 @@ func ParseImageFilters(args []string) (ImageFilters, error) {
 			f.References = append(f.References, v)
 		case "label":
 			f.Labels = append(f.Labels, v)
+		case "before":
+			f.Before = append(f.Before, v)
+		case "since":
+			f.Since = append(f.Since, v)
 		default:
 			return f, fmt.Errorf("invalid filter '%s': %w", k, errdefs.ErrInvalidArgument)
 		}
@@ -71,6 +80,23 @@ func (e *Engine) ListImages(ctx context.Context, f ImageFilters) ([]ImageSummary
 	imgs, err := e.loadImages(ctx)
 	if err != nil {
 		return nil, err
+	}
+	f.before, f.since = nil, nil
+	for _, list := range []struct {
+		names []string
+		times *[]time.Time
+	}{{f.Before, &f.before}, {f.Since, &f.since}} {
+		for _, n := range list.names {
+			img, _, err := findIn(imgs, n, e.ParseReference)
+			if err != nil {
+				return nil, err
+			}
+			var t time.Time
+			if img.loaded.Config.Created != nil {
+				t = *img.loaded.Config.Created
+			}
+			*list.times = append(*list.times, t)
+		}
 	}
 	var chains []digest.Digest
 	for _, img := range imgs {
@@ -136,6 +162,16 @@ func (f ImageFilters) match(s ImageSummary) bool {
 	}
 	if len(f.References) > 0 && !f.matchReference(s) {
 		return false
+	}
+	for _, t := range f.before {
+		if !s.Created.Before(t) {
+			return false
+		}
+	}
+	for _, t := range f.since {
+		if !s.Created.After(t) {
+			return false
+		}
 	}
 	for _, l := range f.Labels {
 		k, v, hasValue := strings.Cut(l, "=")
