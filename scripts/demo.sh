@@ -28,7 +28,7 @@ cat > "$work/bundle/config.json" <<JSON
   "ociVersion": "1.2.0",
   "process": {
     "user": {"uid": 0, "gid": 0},
-    "args": ["/bin/sh", "-c", "echo \"hostname:     \$(hostname)\"; echo \"my PID:       \$\$\"; echo \"processes:    \$(ps -o pid,comm | tail -n +2 | tr -s ' ' | tr '\\\\n' ';')\"; if [ -f /sys/fs/cgroup/memory.max ]; then m=\$(cat /sys/fs/cgroup/memory.max); else m=\$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes); fi; echo \"memory limit: \$m bytes (\$((m / 1048576)) MiB)\"; echo \"root fs:      \$(ls / | tr '\\\\n' ' ')\""],
+    "args": ["/bin/sh", "-c", "echo \"hostname:     \$(hostname)\"; echo \"my PID:       \$\$\"; echo \"PIDs visible: \$(ps -o pid= | tr -s ' \\\\n' ' ')(the whole container)\"; if [ -f /sys/fs/cgroup/memory.max ]; then m=\$(cat /sys/fs/cgroup/memory.max); else m=\$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes); fi; echo \"memory limit: \$m bytes (\$((m / 1048576)) MiB)\"; echo \"root fs:      \$(ls / | tr '\\\\n' ' ')\""],
     "env": ["PATH=/bin"],
     "cwd": "/",
     "capabilities": {
