@@ -128,17 +128,19 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 	if p.pid, err = hs.Pid(); err != nil {
 		return p, p.explain(err)
 	}
+	// The init's Go runtime is booting now: send its config first, then
+	// reap the intermediate, so the init does not wait for that.
+	conn := initproto.New(parentEnd)
+	o.cfg.HostPid = p.pid
+	if err := conn.SendConfig(o.cfg); err != nil {
+		return p, err
+	}
 	if p.pid != first {
 		// The intermediate process exits at once; reap it.
 		if err := cmd.Wait(); err != nil {
 			return p, fmt.Errorf("nsenter intermediate process: %w", err)
 		}
 		p.cmd = nil
-	}
-	conn := initproto.New(parentEnd)
-	o.cfg.HostPid = p.pid
-	if err := conn.SendConfig(o.cfg); err != nil {
-		return p, err
 	}
 	if !o.cfg.Exec {
 		if _, err := conn.AwaitHookRequest(); err != nil {
