@@ -73,6 +73,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(image, system,
 		pullCmd(g), pushCmd(g), imagesCmd(g, "images"), rmiCmd(g, "rmi"), tagCmd(g), historyCmd(g),
 		loginCmd(g), logoutCmd(g), versionCmd(g), infoCmd(g))
+	container := &cobra.Command{Use: "container", Short: "Manage containers"}
+	container.AddCommand(runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g), cleanupCmd(g))
+	root.AddCommand(container, runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g))
 	for _, c := range transferCmds(g) {
 		root.AddCommand(c)
 	}

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cais-project/cais/internal/engine"
+	"github.com/cais-project/cais/internal/engine/monitor"
+)
+
+func runCmd(g *globals) *cobra.Command {
+	var o engine.RunOptions
+	var detach bool
+	c := &cobra.Command{
+		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+		Short: "Create and run a new container from an image",
+		Args:  minArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			ctx := c.Context()
+			o.Image, o.Cmd, o.Start = args[0], args[1:], detach
+			e, err := g.engine(ctx)
+			if err != nil {
+				return err
+			}
+			ctr, err := e.CreateContainer(ctx, o)
+			if err != nil {
+				fmt.Fprintf(g.stderr, "cais: %v\n", err)
+				var ce *monitor.CreateError
+				if errors.As(err, &ce) && (ce.ExitCode == 126 || ce.ExitCode == 127) {
+					return exitError{ce.ExitCode}
+				}
+				return exitError{exitUsage}
+			}
+			if detach {
+				fmt.Fprintln(g.stdout, ctr.ID)
+				return nil
+			}
+			done, err := e.AttachContainer(ctx, ctr, g.stdout, g.stderr)
+			if err == nil {
+				err = e.StartContainer(ctx, ctr)
+			}
+			if err != nil {
+				fmt.Fprintf(g.stderr, "cais: %v\n", err)
+				e.RemoveContainer(ctx, ctr, true)
+				return exitError{exitUsage}
+			}
+			code, err := e.WaitContainer(ctx, ctr)
+			<-done
+			if err != nil {
+				fmt.Fprintf(g.stderr, "cais: waiting for %s: %v\n", ctr.Name, err)
+				return exitError{exitUsage}
+			}
+			if o.AutoRemove {
+				// The monitor removed it already; this only makes sure.
+				if err := e.CleanupContainer(ctx, ctr.ID); err != nil {
+					fmt.Fprintf(g.stderr, "cais: removing %s: %v\n", ctr.Name, err)
+				}
+			}
+			if code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	c.Flags().SetInterspersed(false)
+	f := c.Flags()
+	f.BoolVarP(&detach, "detach", "d", false, "run the container in the background and print its ID")
+	f.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits")
+	f.StringVar(&o.Name, "name", "", "name of the container")
+	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable K=V (repeatable)")
+	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount /host:/container[:ro] (repeatable)")
+	f.StringVar(&o.Network, "network", "", `network mode: "none" (default: loopback only) or "host"`)
+	f.StringVar(&o.Runtime, "runtime", "", "OCI runtime: cais-runtime (default), runc, or a path")
+	return c
+}
+
+// cleanupCmd is what a --rm container's monitor runs after deleting it.
+func cleanupCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:    "cleanup ID",
+		Short:  "Remove what the engine made for a container the runtime no longer has",
+		Hidden: true,
+		Args:   exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine(c.Context())
+			if err != nil {
+				return err
+			}
+			return e.CleanupContainer(c.Context(), args[0])
+		},
+	}
+}

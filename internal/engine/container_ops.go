@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/cais-project/cais/internal/engine/monitor"
+	"github.com/cais-project/cais/internal/engine/ocicli"
+	"github.com/cais-project/cais/internal/errdefs"
+)
+
+func (c *Container) runtime() ocicli.Runtime {
+	return ocicli.Runtime{Path: c.Runtime, Root: c.RuntimeRoot}
+}
+
+// StartContainer starts a container created without Start.
+func (e *Engine) StartContainer(ctx context.Context, c *Container) error {
+	_, err := monitor.Open(e.monitorDir(c.ID)).Start(ctx)
+	return err
+}
+
+// AttachContainer streams the container's output to stdout and stderr
+// until it ends; the returned channel yields when the stream is done.
+func (e *Engine) AttachContainer(ctx context.Context, c *Container, stdout, stderr io.Writer) (<-chan error, error) {
+	a, err := monitor.Open(e.monitorDir(c.ID)).Attach(ctx, monitor.AttachOptions{Stdout: stdout, Stderr: stderr})
+	if err != nil {
+		return nil, err
+	}
+	return a.Done(), nil
+}
+
+// WaitContainer waits until the container's monitor is done with it (and,
+// with AutoRemove, has removed it) and returns its exit code.
+func (e *Engine) WaitContainer(ctx context.Context, c *Container) (int, error) {
+	st, err := monitor.Open(e.monitorDir(c.ID)).Wait(ctx)
+	if err != nil {
+		return -1, err
+	}
+	return st.ExitCode, nil
+}
+
+// ContainerState is what ps shows of a container's life.
+type ContainerState struct {
+	State      string // "created", "running", "restarting", "exited"
+	ExitCode   int
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// State asks the monitor, or when it is gone, the saved state and the
+// runtime (monitor.Recover).
+func (e *Engine) State(ctx context.Context, c *Container) (ContainerState, error) {
+	dir := e.monitorDir(c.ID)
+	if monitor.Alive(dir) {
+		if st, err := monitor.Open(dir).Status(ctx); err == nil {
+			return ContainerState{State: st.State, ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}, nil
+		}
+	}
+	saved, serr := monitor.ReadState(dir)
+	if serr == nil && saved.State == monitor.StateExited {
+		return ContainerState{State: monitor.StateExited, ExitCode: saved.ExitCode, StartedAt: saved.StartedAt, FinishedAt: saved.FinishedAt}, nil
+	}
+	rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID)
+	if err != nil {
+		return ContainerState{}, err
+	}
+	cs := ContainerState{State: rec.State, ExitCode: rec.ExitCode, StartedAt: saved.StartedAt, FinishedAt: saved.FinishedAt}
+	if rec.State == monitor.RecoveredGone {
+		cs.State = monitor.StateExited
+	}
+	return cs, nil
+}
+
+// StopContainer sends the stop signal, then SIGKILL after timeout.
+func (e *Engine) StopContainer(ctx context.Context, c *Container, timeout time.Duration) error {
+	dir := e.monitorDir(c.ID)
+	if !monitor.Alive(dir) {
+		return nil
+	}
+	_, err := monitor.Open(dir).Stop(ctx, timeout)
+	return err
+}
+
+// RemoveContainer removes a stopped container (a running one only with
+// force, which kills it first): runtime delete, rootfs unmount, snapshot,
+// record and directories.
+func (e *Engine) RemoveContainer(ctx context.Context, c *Container, force bool) error {
+	dir := e.monitorDir(c.ID)
+	if monitor.Alive(dir) {
+		st, err := monitor.Open(dir).Status(ctx)
+		if err == nil && st.State != monitor.StateExited {
+			if !force {
+				return fmt.Errorf("container %s is %s: stop it or use force: %w", c.Name, st.State, errdefs.ErrConflict)
+			}
+			if _, err := monitor.Open(dir).Stop(ctx, 0); err != nil {
+				return fmt.Errorf("killing %s: %w", c.Name, err)
+			}
+		}
+	} else if rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID); err == nil && rec.State == monitor.RecoveredRunning {
+		if !force {
+			return fmt.Errorf("container %s is running: stop it or use force: %w", c.Name, errdefs.ErrConflict)
+		}
+		c.runtime().Kill(ctx, c.ID, syscall.SIGKILL, true)
+	}
+	if err := c.runtime().Delete(ctx, c.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return fmt.Errorf("deleting %s in the runtime: %w", c.Name, err)
+	}
+	return e.cleanup(ctx, c)
+}
+
+// CleanupContainer undoes what the engine made for container id (mount,
+// snapshot, record, directories) without touching the runtime or the
+// monitor: the --rm monitor runs it after deleting the container.
+// Removing what is already gone succeeds.
+func (e *Engine) CleanupContainer(ctx context.Context, id string) error {
+	c, err := e.loadContainer(id)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return e.cleanup(ctx, c)
+}
+
+func (e *Engine) cleanup(ctx context.Context, c *Container) error {
+	unlock, err := e.lockContainers()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := unmountRootfs(filepath.Join(e.runDir(c.ID), "rootfs")); err != nil {
+		return err
+	}
+	if err := e.snaps.Remove(ctx, c.SnapshotKey); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return fmt.Errorf("removing rootfs snapshot: %w", err)
+	}
+	if err := os.RemoveAll(e.monitorDir(c.ID)); err != nil {
+		return fmt.Errorf("removing monitor state: %w", err)
+	}
+	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
+		return fmt.Errorf("removing container state: %w", err)
+	}
+	if err := os.RemoveAll(filepath.Join(e.containersDir(), c.ID)); err != nil {
+		return fmt.Errorf("removing container record: %w", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(e.namesDir(), c.Name)); err == nil && string(b) == c.ID {
+		os.Remove(filepath.Join(e.namesDir(), c.Name))
+	}
+	return nil
+}
+
+// ContainerSummary is one row of ps.
+type ContainerSummary struct {
+	Container
+	ContainerState
+}
+
+// ListContainers returns every container with its state, oldest first;
+// without all, only the running ones.
+func (e *Engine) ListContainers(ctx context.Context, all bool) ([]ContainerSummary, error) {
+	cs, err := e.listContainers()
+	if err != nil {
+		return nil, err
+	}
+	var out []ContainerSummary
+	for _, c := range cs {
+		st, err := e.State(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("state of %s: %w", c.Name, err)
+		}
+		if all || st.State == monitor.StateRunning || st.State == monitor.StateRestarting {
+			out = append(out, ContainerSummary{Container: *c, ContainerState: st})
+		}
+	}
+	return out, nil
+}
+
+// ContainerLogs copies the container's json-file log to stdout and
+// stderr; with follow it keeps reading until the container is done.
+func (e *Engine) ContainerLogs(ctx context.Context, c *Container, follow bool, stdout, stderr io.Writer) error {
+	f, err := os.Open(e.logPath(c.ID))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	var partial []byte
+	for {
+		line, err := r.ReadBytes('\n')
+		partial = append(partial, line...)
+		if err == nil {
+			var ent struct{ Log, Stream string }
+			if json.Unmarshal(partial, &ent) == nil {
+				w := stdout
+				if ent.Stream == "stderr" {
+					w = stderr
+				}
+				io.WriteString(w, ent.Log)
+			}
+			partial = partial[:0]
+			continue
+		}
+		if err != io.EOF {
+			return err
+		}
+		if !follow || !monitor.Alive(e.monitorDir(c.ID)) {
+			if follow {
+				follow = false // one more pass for what was written last
+				continue
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/cais-project/cais/internal/engine/monitor"
+	"github.com/cais-project/cais/internal/engine/ocicli"
+	"github.com/cais-project/cais/internal/engine/specgen"
+	"github.com/cais-project/cais/internal/errdefs"
+)
+
+// RunOptions are what `cais run` asks for.
+type RunOptions struct {
+	Image   string   // reference or ID (required)
+	Cmd     []string // replaces the image's Cmd when set
+	Name    string   // empty: one is made from the ID
+	Env     []string // "K=V"
+	Volumes []string // "/host:/ctr[:ro|rw]"
+	Network string   // "", "none" or "host"
+	// Runtime is "cais-runtime", "runc" or a path; empty is cais-runtime.
+	Runtime string
+	// AutoRemove removes the container when it exits (--rm).
+	AutoRemove bool
+	// Start starts the container right after creating it; otherwise the
+	// caller attaches and then calls StartContainer.
+	Start bool
+}
+
+// CreateContainer resolves the image (pulling it when the reference is not
+// in the store), prepares and mounts the container's rootfs, writes its
+// bundle and record, and spawns its monitor, which creates it in the
+// runtime. When the monitor cannot create it the error is a
+// *monitor.CreateError (its ExitCode says 126/127) and nothing is left.
+func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container, error) {
+	img, err := e.resolveRunImage(ctx, o.Image)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := e.runtimeFor(o.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	id, err := newContainerID()
+	if err != nil {
+		return nil, err
+	}
+	c := &Container{
+		ID: id, Name: o.Name, Image: o.Image, ImageID: img.id, Created: time.Now().UTC(),
+		Runtime: rt.Path, RuntimeRoot: rt.Root, SnapshotKey: "container-" + id, AutoRemove: o.AutoRemove,
+	}
+	if c.Name == "" {
+		c.Name = "cais_" + id[:12]
+	}
+	if !validName(c.Name) {
+		return nil, fmt.Errorf("invalid container name %q: %w", c.Name, errdefs.ErrInvalidArgument)
+	}
+	mounts, err := volumeMounts(o.Volumes)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := e.lockContainers()
+	if err != nil {
+		return nil, err
+	}
+	err = e.reserve(c)
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := e.prepareBundle(ctx, c, img, o, mounts)
+	if err == nil {
+		err = e.spawnMonitor(ctx, c, rt, cfg, o)
+	}
+	if err != nil {
+		e.cleanup(ctx, c)
+		return nil, err
+	}
+	return c, nil
+}
+
+func (e *Engine) resolveRunImage(ctx context.Context, ref string) (*image, error) {
+	img, _, err := e.findImage(ctx, ref)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		if _, perr := e.ParseReference(ref); perr == nil {
+			if _, perr := e.Pull(ctx, ref, PullOptions{}); perr != nil {
+				return nil, fmt.Errorf("pulling %s: %w", ref, perr)
+			}
+			img, _, err = e.findImage(ctx, ref)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if img.loadErr != nil {
+		return nil, fmt.Errorf("image %s: %w", ref, img.loadErr)
+	}
+	return img, nil
+}
+
+// runtimeFor is the OCI runtime named by s, with its --root under the
+// runroot so that separate engines never share runtime state.
+func (e *Engine) runtimeFor(s string) (ocicli.Runtime, error) {
+	if s == "" {
+		s = "cais-runtime"
+	}
+	p, err := helperBinary(s)
+	if err != nil {
+		return ocicli.Runtime{}, err
+	}
+	return ocicli.Runtime{Path: p, Root: filepath.Join(e.opts.RunRoot, "runtime", filepath.Base(p))}, nil
+}
+
+// helperBinary finds name next to the running binary, else in PATH; a
+// name with a slash is taken as a path.
+func helperBinary(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		return filepath.Abs(name)
+	}
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("finding %s: %w", name, errdefs.ErrNotFound)
+	}
+	return p, nil
+}
+
+func volumeMounts(vols []string) ([]specs.Mount, error) {
+	var out []specs.Mount
+	for _, v := range vols {
+		parts := strings.Split(v, ":")
+		mode := "rw"
+		switch {
+		case len(parts) == 3 && (parts[2] == "ro" || parts[2] == "rw"):
+			mode = parts[2]
+		case len(parts) != 2:
+			return nil, fmt.Errorf("volume %q: want /host:/container[:ro]: %w", v, errdefs.ErrInvalidArgument)
+		}
+		if !filepath.IsAbs(parts[0]) || !filepath.IsAbs(parts[1]) {
+			return nil, fmt.Errorf("volume %q: named volumes are not supported, paths must be absolute: %w", v, errdefs.ErrInvalidArgument)
+		}
+		if _, err := os.Stat(parts[0]); err != nil {
+			return nil, fmt.Errorf("volume %q: %w", v, errdefs.ErrInvalidArgument)
+		}
+		out = append(out, specs.Mount{Type: "bind", Source: parts[0], Destination: parts[1],
+			Options: []string{"rbind", "rprivate", mode}})
+	}
+	return out, nil
+}
+
+// prepareBundle makes the snapshot, mounts it, writes the /etc files and
+// config.json, and returns the monitor's config.
+func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o RunOptions, mounts []specs.Mount) (monitor.Config, error) {
+	chain := img.chainIDs()
+	parent := ""
+	if len(chain) > 0 {
+		parent = chain[len(chain)-1].String()
+	}
+	ms, err := e.snaps.Prepare(ctx, c.SnapshotKey, parent)
+	if err != nil {
+		return monitor.Config{}, fmt.Errorf("preparing rootfs: %w", err)
+	}
+	dir := e.runDir(c.ID)
+	rootfs := filepath.Join(dir, "rootfs")
+	if err := os.MkdirAll(rootfs, 0o700); err != nil {
+		return monitor.Config{}, err
+	}
+	if err := mountRootfs(ms, rootfs); err != nil {
+		return monitor.Config{}, err
+	}
+	hostname := c.ID[:12]
+	if o.Network == "host" {
+		if h, err := os.Hostname(); err == nil {
+			hostname = h
+		}
+	}
+	files, err := writeEtcFiles(dir, hostname, o.Network)
+	if err != nil {
+		return monitor.Config{}, err
+	}
+	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, specgen.Options{
+		ID: c.ID, Name: c.Name, Hostname: hostname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
+		Mounts: mounts, HostsPath: files[0], ResolvConfPath: files[1], HostnamePath: files[2],
+	})
+	if err != nil {
+		return monitor.Config{}, err
+	}
+	c.Command = spec.Process.Args
+	if err := e.saveContainer(c); err != nil {
+		return monitor.Config{}, err
+	}
+	b, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return monitor.Config{}, err
+	}
+	if err := writeAtomic(filepath.Join(dir, "config.json"), b); err != nil {
+		return monitor.Config{}, err
+	}
+	return monitor.Config{ID: c.ID, Bundle: dir, Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}, nil
+}
+
+// writeEtcFiles writes hosts, resolv.conf and hostname into dir and
+// returns their paths in that order.
+func writeEtcFiles(dir, hostname, network string) ([3]string, error) {
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	if network == "host" {
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			hosts = string(b)
+		}
+	}
+	resolv := "nameserver 127.0.0.53\n"
+	if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
+		resolv = string(b)
+	}
+	paths := [3]string{filepath.Join(dir, "hosts"), filepath.Join(dir, "resolv.conf"), filepath.Join(dir, "hostname")}
+	for i, s := range []string{hosts, resolv, hostname + "\n"} {
+		if err := os.WriteFile(paths[i], []byte(s), 0o644); err != nil {
+			return paths, fmt.Errorf("writing %s: %w", paths[i], err)
+		}
+	}
+	return paths, nil
+}
+
+func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions) error {
+	bin, err := helperBinary("cais-monitor")
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding own binary: %w", err)
+	}
+	cfg.Runtime = rt
+	cfg.StartNow = o.Start
+	cfg.Remove = o.AutoRemove
+	// The monitor has deleted the container from the runtime when it runs
+	// this; cleanup only undoes what the engine made, so no recursion.
+	cfg.Cleanup = []string{self, "--root", e.opts.Root, "--runroot", e.opts.RunRoot, "container", "cleanup", c.ID}
+	// The monitor must outlive this command: never tie it to ctx.
+	_, _, err = monitor.Spawn(context.WithoutCancel(ctx), bin, cfg)
+	return err
+}
