@@ -61,3 +61,52 @@ func TestRunForeground(t *testing.T) {
 		})
 	}
 }
+
+func TestRunDetachedLifecycle(t *testing.T) {
+	e, name := runEnv(t)
+	t.Cleanup(func() { e.run("rm", "-f", name) })
+	e.must("run", "-d", "--name", name, "busybox:test", "sh", "-c", "echo started; exec sleep 60")
+	if ps := e.must("ps"); !strings.Contains(ps, name) || !strings.Contains(ps, "Up ") {
+		t.Errorf("ps: want %s Up, got:\n%s", name, ps)
+	}
+	var logs string
+	for range 50 { // the container writes when it gets there
+		if logs = e.must("logs", name); logs != "" {
+			break
+		}
+		e.must("ps") // a cheap pause that does not time anything
+	}
+	if logs != "started\n" {
+		t.Errorf("logs: got %q, want %q", logs, "started\n")
+	}
+	e.must("stop", "-t", "1", name)
+	if ps := e.must("ps", "-a"); !strings.Contains(ps, "Exited (") {
+		t.Errorf("ps -a after stop: want Exited, got:\n%s", ps)
+	}
+	e.must("rm", name)
+	if ps := e.must("ps", "-a", "-q"); ps != "" {
+		t.Errorf("ps -a after rm: %q, want nothing", ps)
+	}
+}
+
+func TestRunVolumeAndNetwork(t *testing.T) {
+	e, name := runEnv(t)
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "f"), []byte("from host"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run("run", "--rm", "--name", name, "-v", host+":/data:ro", "busybox:test", "cat", "/data/f"); r.stdout != "from host" {
+		t.Errorf("-v: got %q (code %d, %s), want %q", r.stdout, r.code, r.stderr, "from host")
+	}
+	if r := e.run("run", "--rm", "--name", name, "busybox:test", "ls", "/sys/class/net"); r.stdout != "lo\n" {
+		t.Errorf("default network: got %q (code %d, %s), want only lo", r.stdout, r.code, r.stderr)
+	}
+	hostIfs, err := os.ReadDir("/sys/class/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.run("run", "--rm", "--name", name, "--network", "host", "busybox:test", "ls", "/sys/class/net")
+	if got := len(strings.Fields(r.stdout)); got != len(hostIfs) {
+		t.Errorf("--network host: got %q (code %d, %s), want the host's %d interfaces", r.stdout, r.code, r.stderr, len(hostIfs))
+	}
+}
