@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/runtime/container"
+	"github.com/cais-project/cais/internal/units"
 )
 
 const updateResourcesUsage = `path to a JSON file of resources to update, or '-' for standard input.
@@ -177,56 +176,12 @@ func resourcesFromFlags(f *pflag.FlagSet, stderr io.Writer) (*specs.LinuxResourc
 	return r, nil
 }
 
-// binaryUnits are the multipliers of a size suffix; like Docker and runc
-// (docker/go-units RAMInBytes), k, m, g... are powers of 1024 whether or
-// not an "i" or "b" follows.
-var binaryUnits = map[byte]float64{'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30, 't': 1 << 40, 'p': 1 << 50}
-
-// parseMemory parses a memory size: "-1" (unlimited), or a decimal number
-// of bytes with an optional suffix, case-insensitive: "512", "64m", "1.5g",
-// "64MiB", "64 MB", "100b".
+// parseMemory parses a memory size as runc does (units.RAMInBytes), as an
+// invalid-argument error when it is not one.
 func parseMemory(s string) (int64, error) {
-	if s == "-1" {
-		return -1, nil
-	}
-	bad := fmt.Errorf("invalid size %q: %w", s, errdefs.ErrInvalidArgument)
-	num := strings.ToLower(s)
-	num = strings.TrimSuffix(num, "b")
-	num = strings.TrimSuffix(num, "i")
-	mult := 1.0
-	if n := len(num); n > 0 {
-		if m, ok := binaryUnits[num[n-1]]; ok {
-			mult, num = m, num[:n-1]
-		}
-	}
-	num = strings.TrimSuffix(num, " ")
-	if !isDecimal(num) {
-		return 0, bad
-	}
-	v, err := strconv.ParseFloat(num, 64)
+	n, err := units.RAMInBytes(s)
 	if err != nil {
-		return 0, bad
+		return 0, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArgument)
 	}
-	v *= mult
-	if v >= math.MaxInt64 {
-		return 0, bad
-	}
-	return int64(v), nil
-}
-
-// isDecimal reports whether s is digits with at most one "." inside.
-func isDecimal(s string) bool {
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	digits := func(t string) bool {
-		if t == "" {
-			return false
-		}
-		for _, c := range t {
-			if c < '0' || c > '9' {
-				return false
-			}
-		}
-		return true
-	}
-	return digits(intPart) && (!hasDot || digits(frac))
+	return n, nil
 }
