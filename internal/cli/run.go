@@ -8,11 +8,13 @@ import (
 
 	"github.com/cais-project/cais/internal/engine"
 	"github.com/cais-project/cais/internal/engine/monitor"
+	"github.com/cais-project/cais/internal/units"
 )
 
 func runCmd(g *globals) *cobra.Command {
 	var o engine.RunOptions
 	var detach bool
+	var memory string
 	c := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Create and run a new container from an image",
@@ -20,6 +22,14 @@ func runCmd(g *globals) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
 			o.Image, o.Cmd, o.Start = args[0], args[1:], detach
+			if memory != "" {
+				n, err := units.RAMInBytes(memory)
+				if err != nil || n < 0 {
+					fmt.Fprintf(g.stderr, "cais: invalid argument %q for \"-m, --memory\" flag\n", memory)
+					return exitError{exitUsage}
+				}
+				o.Memory = n
+			}
 			e, err := g.engine(ctx)
 			if err != nil {
 				return err
@@ -73,6 +83,11 @@ func runCmd(g *globals) *cobra.Command {
 	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount /host:/container[:ro] (repeatable)")
 	f.StringVar(&o.Network, "network", "", `network mode: "none" (default: loopback only) or "host"`)
 	f.StringVar(&o.Runtime, "runtime", "", "OCI runtime: cais-runtime (default), runc, or a path")
+	// Docker's -h is the host name, so help has no shorthand here.
+	f.Bool("help", false, "help for run")
+	f.StringVarP(&o.Hostname, "hostname", "h", "", "container host name")
+	f.StringVarP(&memory, "memory", "m", "", "memory limit (e.g. 64m)")
+	f.Int64Var(&o.PidsLimit, "pids-limit", 0, "limit the number of processes (0: no limit)")
 	return c
 }
 

@@ -110,3 +110,19 @@ func TestRunVolumeAndNetwork(t *testing.T) {
 		t.Errorf("--network host: got %q (code %d, %s), want the host's %d interfaces", r.stdout, r.code, r.stderr, len(hostIfs))
 	}
 }
+
+// TestRunLimitsAndHostname: -m, --pids-limit and -h reach the container,
+// as its process sees them.
+func TestRunLimitsAndHostname(t *testing.T) {
+	e, name := runEnv(t)
+	script := `hostname; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; true`
+	out := e.must("run", "--rm", "--name", name, "-h", "box-"+name[len(name)-4:], "-m", "48m", "--pids-limit", "33",
+		"busybox:test", "sh", "-c", script)
+	want := "box-" + name[len(name)-4:] + "\n50331648\n33\n"
+	if out != want {
+		t.Fatalf("container saw %q, want %q", out, want)
+	}
+	if r := e.run("run", "--rm", "-m", "lots", "busybox:test", "true"); r.code != 125 || !strings.Contains(r.stderr, "--memory") {
+		t.Fatalf("-m lots: exit %d, %q", r.code, r.stderr)
+	}
+}

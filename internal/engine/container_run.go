@@ -29,6 +29,11 @@ type RunOptions struct {
 	Network string   // "", "none" or "host"
 	// Runtime is "cais-runtime", "runc" or a path; empty is cais-runtime.
 	Runtime string
+	// Hostname replaces the default (the first 12 characters of the ID).
+	Hostname string
+	// Memory is the memory limit in bytes (0: none); PidsLimit the most
+	// processes (0: no limit).
+	Memory, PidsLimit int64
 	// AutoRemove removes the container when it exits (--rm).
 	AutoRemove bool
 	// Start starts the container right after creating it; otherwise the
@@ -183,7 +188,9 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 		return monitor.Config{}, err
 	}
 	hostname := c.ID[:12]
-	if o.Network == "host" {
+	if o.Hostname != "" {
+		hostname = o.Hostname
+	} else if o.Network == "host" {
 		if h, err := os.Hostname(); err == nil {
 			hostname = h
 		}
@@ -195,6 +202,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, specgen.Options{
 		ID: c.ID, Name: c.Name, Hostname: hostname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
 		Mounts: mounts, HostsPath: files[0], ResolvConfPath: files[1], HostnamePath: files[2],
+		Memory: o.Memory, PidsLimit: o.PidsLimit,
 	})
 	if err != nil {
 		return monitor.Config{}, err
