@@ -28,7 +28,9 @@ type Recovery struct {
 }
 
 // Alive reports whether the monitor that wrote dir/monitor.pid still runs:
-// the pid exists and has the recorded start time.
+// the pid exists, has the recorded start time and is not a zombie (a
+// killed monitor stays one when its parent, often init in a sandbox, does
+// not reap it).
 func Alive(dir string) bool {
 	b, err := os.ReadFile(filepath.Join(dir, pidName))
 	if err != nil {
@@ -43,8 +45,8 @@ func Alive(dir string) bool {
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	got, err := startTime("/proc", pid)
-	return err == nil && got == want
+	state, got, err := procStat("/proc", pid)
+	return err == nil && got == want && state != 'Z' && state != 'X'
 }
 
 // Recover finds the state of container id from the runtime when its

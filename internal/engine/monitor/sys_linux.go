@@ -116,20 +116,28 @@ func resize(master *os.File, rows, cols uint16) error {
 // startTime returns field 22 of /proc/PID/stat (start time in clock ticks
 // since boot), which tells a process from a later one with the same pid.
 func startTime(procRoot string, pid int) (uint64, error) {
+	_, st, err := procStat(procRoot, pid)
+	return st, err
+}
+
+// procStat is the state letter (R, S, Z, ...) and start time of pid from
+// procRoot/<pid>/stat.
+func procStat(procRoot string, pid int) (byte, uint64, error) {
 	b, err := os.ReadFile(procRoot + "/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// The command name (field 2) may hold spaces and parentheses; fields
 	// after it start past the last ')'.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("parsing %s/%d/stat", procRoot, pid)
+		return 0, 0, fmt.Errorf("parsing %s/%d/stat", procRoot, pid)
 	}
 	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return 0, fmt.Errorf("parsing %s/%d/stat: too few fields", procRoot, pid)
+	if len(f) < 20 || len(f[0]) != 1 {
+		return 0, 0, fmt.Errorf("parsing %s/%d/stat: too few fields", procRoot, pid)
 	}
-	return strconv.ParseUint(f[19], 10, 64) // field 22 is the 20th after ')'
+	st, err := strconv.ParseUint(f[19], 10, 64) // field 22 is the 20th after ')'
+	return f[0][0], st, err
 }
