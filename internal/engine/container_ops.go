@@ -82,11 +82,49 @@ func (e *Engine) State(ctx context.Context, c *Container) (ContainerState, error
 // StopContainer sends the stop signal, then SIGKILL after timeout.
 func (e *Engine) StopContainer(ctx context.Context, c *Container, timeout time.Duration) error {
 	dir := e.monitorDir(c.ID)
-	if !monitor.Alive(dir) {
+	if monitor.Alive(dir) {
+		_, err := monitor.Open(dir).Stop(ctx, timeout)
+		return err
+	}
+	// The monitor died: the container may still run, and only the runtime
+	// can reach it.
+	rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID)
+	if err != nil || rec.State != monitor.RecoveredRunning {
+		return err
+	}
+	rt := c.runtime()
+	if err := rt.Kill(ctx, c.ID, syscall.SIGTERM, false); err != nil {
+		return fmt.Errorf("stopping %s: %w", c.Name, err)
+	}
+	if waitStopped(ctx, rt, c.ID, timeout) {
 		return nil
 	}
-	_, err := monitor.Open(dir).Stop(ctx, timeout)
-	return err
+	if err := rt.Kill(ctx, c.ID, syscall.SIGKILL, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return fmt.Errorf("killing %s: %w", c.Name, err)
+	}
+	if !waitStopped(ctx, rt, c.ID, 10*time.Second) {
+		return fmt.Errorf("%s still runs after SIGKILL: %w", c.Name, errdefs.ErrUnavailable)
+	}
+	return nil
+}
+
+// waitStopped polls the runtime until it says id stopped (or no longer
+// knows it) or timeout passes; it reports whether it stopped.
+func waitStopped(ctx context.Context, rt ocicli.Runtime, id string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if st, err := rt.State(ctx, id); err != nil || st.Status == "stopped" {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // RemoveContainer removes a stopped container (a running one only with
