@@ -88,6 +88,7 @@ func runCmd(g *globals) *cobra.Command {
 	f.StringVarP(&o.Hostname, "hostname", "h", "", "container host name")
 	f.StringVarP(&memory, "memory", "m", "", "memory limit (e.g. 64m)")
 	f.Int64Var(&o.PidsLimit, "pids-limit", 0, "limit the number of processes (0: no limit)")
+	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, `security options: "seccomp=unconfined", "seccomp=<profile.json>", "no-new-privileges" (repeatable)`)
 	return c
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cais-project/cais/internal/engine/monitor"
 	"github.com/cais-project/cais/internal/engine/ocicli"
+	"github.com/cais-project/cais/internal/engine/seccompdefault"
 	"github.com/cais-project/cais/internal/engine/specgen"
 	"github.com/cais-project/cais/internal/errdefs"
 )
@@ -34,6 +35,9 @@ type RunOptions struct {
 	// Memory is the memory limit in bytes (0: none); PidsLimit the most
 	// processes (0: no limit).
 	Memory, PidsLimit int64
+	// SecurityOpt are --security-opt values, passed to specgen; without a
+	// seccomp one the container gets cais's default seccomp profile.
+	SecurityOpt []string
 	// AutoRemove removes the container when it exits (--rm).
 	AutoRemove bool
 	// Start starts the container right after creating it; otherwise the
@@ -199,13 +203,20 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	if err != nil {
 		return monitor.Config{}, err
 	}
+	// The default profile depends on the capabilities specgen computes, so
+	// a placeholder goes in and, if it survives, is rebuilt for them (the
+	// bounding set: a non-root user may gain those through setuid files).
+	defaultSeccomp := &specs.LinuxSeccomp{}
 	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, specgen.Options{
 		ID: c.ID, Name: c.Name, Hostname: hostname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
 		Mounts: mounts, HostsPath: files[0], ResolvConfPath: files[1], HostnamePath: files[2],
-		Memory: o.Memory, PidsLimit: o.PidsLimit,
+		Memory: o.Memory, PidsLimit: o.PidsLimit, SecurityOpt: o.SecurityOpt, Seccomp: defaultSeccomp,
 	})
 	if err != nil {
 		return monitor.Config{}, err
+	}
+	if spec.Linux.Seccomp == defaultSeccomp { // no --security-opt replaced it
+		spec.Linux.Seccomp = seccompdefault.Profile(spec.Process.Capabilities.Bounding)
 	}
 	c.Command = spec.Process.Args
 	if err := e.saveContainer(c); err != nil {
