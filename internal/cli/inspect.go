@@ -6,25 +6,23 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cais-project/cais/internal/engine"
 )
 
 func inspectCmd(g *globals) *cobra.Command {
 	var format string
 	c := &cobra.Command{
-		Use:   "inspect [OPTIONS] IMAGE [IMAGE...]",
-		Short: "Display detailed information on one or more images",
+		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+		Short: "Display detailed information on one or more containers or images",
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			e, err := g.engine(c.Context())
 			if err != nil {
 				return err
 			}
-			var docs []engine.ImageInspect
+			var docs []any
 			failed := false
 			for _, a := range args {
-				d, err := e.InspectImage(c.Context(), a)
+				d, err := inspectObject(c.Context(), e, a)
 				if err != nil {
 					fmt.Fprintf(g.stderr, "cais: inspect %s: %v\n", a, err)
 					failed = true
@@ -34,7 +32,7 @@ func inspectCmd(g *globals) *cobra.Command {
 			}
 			if format == "" {
 				if docs == nil {
-					docs = []engine.ImageInspect{}
+					docs = []any{}
 				}
 				if err := writeJSONIndent(g.stdout, docs); err != nil {
 					return err

@@ -76,6 +76,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	container := &cobra.Command{Use: "container", Short: "Manage containers"}
 	container.AddCommand(runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g), cleanupCmd(g))
 	root.AddCommand(container, runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g))
+	container.AddCommand(createCmd(g), startCmd(g), execCmd(g), containerInspectCmd(g), waitCmd(g), killCmd(g), restartCmd(g))
+	root.AddCommand(createCmd(g), startCmd(g), execCmd(g), waitCmd(g), killCmd(g), restartCmd(g), inspectCmd(g))
 	for _, c := range transferCmds(g) {
 		root.AddCommand(c)
 	}

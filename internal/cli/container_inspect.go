@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cais-project/cais/internal/engine"
+	"github.com/cais-project/cais/internal/errdefs"
+)
+
+func containerInspectCmd(g *globals) *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "inspect [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Display detailed information on one or more containers",
+		Args:  minArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e, err := g.engine(c.Context())
+			if err != nil {
+				return err
+			}
+			docs := []engine.ContainerInspect{}
+			failed := false
+			for _, a := range args {
+				d, err := e.InspectContainer(c.Context(), a)
+				if err != nil {
+					fmt.Fprintf(g.stderr, "cais: inspect %s: %v\n", a, err)
+					failed = true
+					continue
+				}
+				docs = append(docs, d)
+			}
+			if format == "" {
+				err = writeJSONIndent(g.stdout, docs)
+			} else {
+				err = printTemplate(g, format, docs)
+			}
+			if err != nil {
+				return err
+			}
+			if failed {
+				return exitError{exitFailure}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
+	return c
+}
+
+// inspectObject is what the top-level inspect shows for s: the container
+// it names, else the image, as Docker looks them up.
+func inspectObject(ctx context.Context, e *engine.Engine, s string) (any, error) {
+	d, err := e.InspectContainer(ctx, s)
+	if err == nil {
+		return d, nil
+	}
+	if !errors.Is(err, errdefs.ErrNotFound) {
+		return nil, err
+	}
+	return e.InspectImage(ctx, s)
+}

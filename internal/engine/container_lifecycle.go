@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/cais-project/cais/internal/engine/monitor"
+	"github.com/cais-project/cais/internal/errdefs"
+)
+
+// KillContainer sends sig to a running container's init through its
+// monitor; a container that is not running is an errdefs.ErrConflict.
+func (e *Engine) KillContainer(ctx context.Context, c *Container, sig syscall.Signal) error {
+	st, err := e.State(ctx, c)
+	if err != nil {
+		return err
+	}
+	dir := e.monitorDir(c.ID)
+	if st.State != monitor.StateRunning || !monitor.Alive(dir) {
+		return fmt.Errorf("container %s is not running: %w", c.Name, errdefs.ErrConflict)
+	}
+	return monitor.Open(dir).Kill(ctx, sig)
+}
+
+// WaitExit waits until the container is done and returns its exit code;
+// for a container already done it returns at once.
+func (e *Engine) WaitExit(ctx context.Context, c *Container) (int, error) {
+	if monitor.Alive(e.monitorDir(c.ID)) {
+		if code, err := e.WaitContainer(ctx, c); err == nil {
+			return code, nil
+		}
+	}
+	st, err := e.State(ctx, c)
+	if err != nil {
+		return -1, err
+	}
+	if st.State != monitor.StateExited {
+		return -1, fmt.Errorf("container %s is %s but has no monitor: %w", c.Name, st.State, errdefs.ErrUnavailable)
+	}
+	return st.ExitCode, nil
+}
+
+// RecreateContainer makes an exited container Created again: it deletes
+// the old instance from the runtime and spawns a new monitor over the same
+// bundle and rootfs, so StartContainer (after an optional attach) runs it.
+// Containers that are not exited are left alone.
+func (e *Engine) RecreateContainer(ctx context.Context, c *Container) error {
+	st, err := e.State(ctx, c)
+	if err != nil {
+		return err
+	}
+	if st.State != monitor.StateExited {
+		return nil
+	}
+	// A monitor that recorded the exit may still be closing down.
+	for i := 0; monitor.Alive(e.monitorDir(c.ID)); i++ {
+		if i == 250 {
+			return fmt.Errorf("container %s: its monitor is still finishing: %w", c.Name, errdefs.ErrConflict)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	rt := c.runtime()
+	if err := rt.Delete(ctx, c.ID, true); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("deleting the old %s in the runtime: %w", c.Name, err)
+	}
+	cfg := monitor.Config{ID: c.ID, Bundle: e.runDir(c.ID), Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}
+	return e.spawnMonitor(ctx, c, rt, cfg, RunOptions{AutoRemove: c.AutoRemove})
+}
+
+// RestartContainer stops the container (SIGKILL after timeout) if it
+// runs, then runs it again.
+func (e *Engine) RestartContainer(ctx context.Context, c *Container, timeout time.Duration) error {
+	st, err := e.State(ctx, c)
+	if err != nil {
+		return err
+	}
+	if st.State == monitor.StateRunning || st.State == monitor.StateRestarting {
+		if err := e.StopContainer(ctx, c, timeout); err != nil {
+			return err
+		}
+		// The monitor records the exit before it answers waiters.
+		if _, err := e.WaitExit(ctx, c); err != nil {
+			return err
+		}
+	}
+	if err := e.RecreateContainer(ctx, c); err != nil {
+		return err
+	}
+	return e.StartContainer(ctx, c)
+}
