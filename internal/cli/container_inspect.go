@@ -52,8 +52,12 @@ func containerInspectCmd(g *globals) *cobra.Command {
 }
 
 // inspectObject is what the top-level inspect shows for s: the container
-// it names, else the image, as Docker looks them up.
-func inspectObject(ctx context.Context, e *engine.Engine, s string) (any, error) {
+// it names, else the image, as Docker looks them up; imagesOnly (image
+// inspect) skips containers.
+func inspectObject(ctx context.Context, e *engine.Engine, s string, imagesOnly bool) (any, error) {
+	if imagesOnly {
+		return e.InspectImage(ctx, s)
+	}
 	d, err := e.InspectContainer(ctx, s)
 	if err == nil {
 		return d, nil

@@ -22,7 +22,7 @@ func inspectCmd(g *globals) *cobra.Command {
 			var docs []any
 			failed := false
 			for _, a := range args {
-				d, err := inspectObject(c.Context(), e, a)
+				d, err := inspectObject(c.Context(), e, a, c.Parent() != nil && c.Parent().Name() == "image")
 				if err != nil {
 					fmt.Fprintf(g.stderr, "cais: inspect %s: %v\n", a, err)
 					failed = true

@@ -61,6 +61,9 @@ func TestContainerLifecycle(t *testing.T) {
 		strings.Join(d.Config.Cmd, " ") != "sleep 60" || d.Config.Hostname != id[:12] {
 		t.Errorf("inspect of the running container: %+v", d)
 	}
+	if r := e.run("image", "inspect", name); r.code != 1 {
+		t.Errorf("image inspect of a container's name: code %d, want 1 (no such image)", r.code)
+	}
 	e.must("kill", "-s", "KILL", name)
 	if got := e.must("wait", name); got != "137\n" {
 		t.Errorf("wait after kill -s KILL: got %q, want 137", got)
