@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -13,7 +14,7 @@ import (
 
 func runCmd(g *globals) *cobra.Command {
 	var o engine.RunOptions
-	var detach bool
+	var detach, sigProxy bool
 	var memory string
 	c := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
@@ -47,8 +48,11 @@ func runCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(g.stdout, ctr.ID)
 				return nil
 			}
-			done, err := e.AttachContainer(ctx, ctr, g.stdout, g.stderr)
+			// From here the signals go to the container, not to ctx.
+			ctx = context.WithoutCancel(ctx)
+			s, err := attachSession(ctx, g, e, ctr, o.Interactive, sigProxy)
 			if err == nil {
+				defer s.close()
 				err = e.StartContainer(ctx, ctr)
 			}
 			if err != nil {
@@ -57,7 +61,8 @@ func runCmd(g *globals) *cobra.Command {
 				return exitError{exitUsage}
 			}
 			code, err := e.WaitContainer(ctx, ctr)
-			<-done
+			<-s.a.Done()
+			s.close()
 			if err != nil {
 				fmt.Fprintf(g.stderr, "cais: waiting for %s: %v\n", ctr.Name, err)
 				return exitError{exitUsage}
@@ -78,6 +83,9 @@ func runCmd(g *globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&detach, "detach", "d", false, "run the container in the background and print its ID")
 	f.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits")
+	f.BoolVarP(&o.Interactive, "interactive", "i", false, "keep the container's stdin open and send it this command's")
+	f.BoolVarP(&o.Tty, "tty", "t", false, "give the container a terminal")
+	f.BoolVar(&sigProxy, "sig-proxy", true, "send the signals a foreground run receives to the container")
 	f.StringVar(&o.Name, "name", "", "name of the container")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable K=V (repeatable)")
 	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount /host:/container[:ro] (repeatable)")

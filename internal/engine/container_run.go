@@ -40,6 +40,9 @@ type RunOptions struct {
 	SecurityOpt []string
 	// AutoRemove removes the container when it exits (--rm).
 	AutoRemove bool
+	// Interactive keeps the container's stdin open (-i); Tty gives its
+	// process a terminal (-t).
+	Interactive, Tty bool
 	// Start starts the container right after creating it; otherwise the
 	// caller attaches and then calls StartContainer.
 	Start bool
@@ -66,6 +69,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	c := &Container{
 		ID: id, Name: o.Name, Image: o.Image, ImageID: img.id, Created: time.Now().UTC(),
 		Runtime: rt.Path, RuntimeRoot: rt.Root, SnapshotKey: "container-" + id, AutoRemove: o.AutoRemove,
+		OpenStdin: o.Interactive, Tty: o.Tty,
 	}
 	if c.Name == "" {
 		c.Name = "cais_" + id[:12]
@@ -211,6 +215,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 		ID: c.ID, Name: c.Name, Hostname: hostname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
 		Mounts: mounts, HostsPath: files[0], ResolvConfPath: files[1], HostnamePath: files[2],
 		Memory: o.Memory, PidsLimit: o.PidsLimit, SecurityOpt: o.SecurityOpt, Seccomp: defaultSeccomp,
+		Tty: o.Tty, OpenStdin: o.Interactive,
 	})
 	if err != nil {
 		return monitor.Config{}, err
@@ -266,6 +271,9 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	cfg.Runtime = rt
 	cfg.StartNow = o.Start
 	cfg.Remove = o.AutoRemove
+	// A foreground run -i closes the container's stdin when its client
+	// goes, as Docker's StdinOnce; a detached one waits for attaches.
+	cfg.Stdin, cfg.StdinOnce = o.Interactive, o.Interactive && !o.Start
 	// The monitor has deleted the container from the runtime when it runs
 	// this; cleanup only undoes what the engine made, so no recursion.
 	cfg.Cleanup = []string{self, "--root", e.opts.Root, "--runroot", e.opts.RunRoot, "container", "cleanup", c.ID}

@@ -31,6 +31,10 @@ type Container struct {
 	// SnapshotKey is the active snapshot holding the container's rootfs.
 	SnapshotKey string `json:"snapshotKey"`
 	AutoRemove  bool   `json:"autoRemove"`
+	// OpenStdin: the container's stdin stays open for attach (run -i);
+	// Tty: its process has a terminal (run -t).
+	OpenStdin bool `json:"openStdin,omitempty"`
+	Tty       bool `json:"tty,omitempty"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }
