@@ -152,3 +152,16 @@ func TestAttachSeesNewOutput(t *testing.T) {
 		t.Errorf("attach replayed old output:\n%s", got)
 	}
 }
+
+// TestAttachStdin: attach sends its stdin to a container started with
+// -i; its EOF closes the container's stdin, so cat exits 0, and attach
+// returns that code.
+func TestAttachStdin(t *testing.T) {
+	e, name := runEnv(t)
+	t.Cleanup(func() { e.run("rm", "-f", name) })
+	e.must("run", "-d", "-i", "--name", name, "busybox:test", "sh", "-c", "cat; echo eof")
+	r := e.runIn("typed\n", "attach", name)
+	if r.code != 0 || r.stdout != "typed\neof\n" {
+		t.Fatalf("attach with stdin: code %d stdout %q stderr %q, want 0 and %q", r.code, r.stdout, r.stderr, "typed\neof\n")
+	}
+}
