@@ -69,12 +69,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	image.AddCommand(imagesCmd(g, "ls"), pullCmd(g), pushCmd(g), rmiCmd(g, "rm"), tagCmd(g),
 		inspectCmd(g), historyCmd(g), pruneCmd(g))
 	system := &cobra.Command{Use: "system", Short: "Manage cais"}
-	system.AddCommand(dfCmd(g), infoCmd(g))
+	system.AddCommand(dfCmd(g), infoCmd(g), systemPruneCmd(g))
 	root.AddCommand(image, system,
 		pullCmd(g), pushCmd(g), imagesCmd(g, "images"), rmiCmd(g, "rmi"), tagCmd(g), historyCmd(g),
 		loginCmd(g), logoutCmd(g), versionCmd(g), infoCmd(g))
 	container := &cobra.Command{Use: "container", Short: "Manage containers"}
-	container.AddCommand(runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g), cleanupCmd(g))
+	container.AddCommand(runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g), cleanupCmd(g),
+		containerPruneCmd(g))
 	root.AddCommand(container, runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g))
 	container.AddCommand(createCmd(g), startCmd(g), execCmd(g), containerInspectCmd(g), waitCmd(g), killCmd(g), restartCmd(g))
 	root.AddCommand(createCmd(g), startCmd(g), execCmd(g), waitCmd(g), killCmd(g), restartCmd(g), inspectCmd(g))

@@ -23,6 +23,10 @@ func runCmd(g *globals) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
 			o.Image, o.Cmd, o.Start = args[0], args[1:], detach
+			if o.AutoRemove && o.Restart != "" && o.Restart != "no" {
+				fmt.Fprintln(g.stderr, "cais: Conflicting options: --restart and --rm")
+				return exitError{exitUsage}
+			}
 			if memory != "" {
 				n, err := units.RAMInBytes(memory)
 				if err != nil || n < 0 {
@@ -86,6 +90,7 @@ func runCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&o.Interactive, "interactive", "i", false, "keep the container's stdin open and send it this command's")
 	f.BoolVarP(&o.Tty, "tty", "t", false, "give the container a terminal")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "send the signals a foreground run receives to the container")
+	f.StringVar(&o.Restart, "restart", "no", `restart policy: "no", "on-failure[:N]", "always" or "unless-stopped"`)
 	f.StringVar(&o.Name, "name", "", "name of the container")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable K=V (repeatable)")
 	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount /host:/container[:ro] (repeatable)")

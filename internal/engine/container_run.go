@@ -40,6 +40,10 @@ type RunOptions struct {
 	SecurityOpt []string
 	// AutoRemove removes the container when it exits (--rm).
 	AutoRemove bool
+	// Restart is Docker's --restart policy ("no", "on-failure[:N]",
+	// "always", "unless-stopped"); empty is "no". It conflicts with
+	// AutoRemove.
+	Restart string
 	// Interactive keeps the container's stdin open (-i); Tty gives its
 	// process a terminal (-t).
 	Interactive, Tty bool
@@ -54,6 +58,13 @@ type RunOptions struct {
 // runtime. When the monitor cannot create it the error is a
 // *monitor.CreateError (its ExitCode says 126/127) and nothing is left.
 func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container, error) {
+	restart, err := monitor.ParseRestartPolicy(o.Restart)
+	if err != nil {
+		return nil, err
+	}
+	if o.AutoRemove && restart.Name != "" && restart.Name != "no" {
+		return nil, fmt.Errorf("conflicting options: --restart and --rm: %w", errdefs.ErrInvalidArgument)
+	}
 	img, err := e.resolveRunImage(ctx, o.Image)
 	if err != nil {
 		return nil, err
@@ -271,6 +282,9 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	cfg.Runtime = rt
 	cfg.StartNow = o.Start
 	cfg.Remove = o.AutoRemove
+	if cfg.Restart, err = monitor.ParseRestartPolicy(o.Restart); err != nil {
+		return err
+	}
 	// A foreground run -i closes the container's stdin when its client
 	// goes, as Docker's StdinOnce; a detached one waits for attaches.
 	cfg.Stdin, cfg.StdinOnce = o.Interactive, o.Interactive && !o.Start

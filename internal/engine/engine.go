@@ -24,9 +24,10 @@ type Options struct {
 	// registry-mirrors are. Other registries are never mirrored. A mirror
 	// given as http:// may be reached over plain HTTP.
 	RegistryMirrors []string
-	// ImageInUse reports whether a container uses the image with this ID
-	// ("sha256:..."), so RemoveImage and Prune leave it alone. Nil means no
-	// image is in use (containers do not exist yet).
+	// ImageInUse reports whether something beyond the engine's own
+	// containers uses the image with this ID ("sha256:..."), so RemoveImage
+	// and Prune leave it alone. The engine always consults its container
+	// records; nil adds nothing to them.
 	ImageInUse func(ctx context.Context, id string) (bool, error)
 }
 
@@ -93,6 +94,9 @@ func (e *Engine) lockGC() (func(), error) {
 }
 
 func (e *Engine) inUse(ctx context.Context, id string) (bool, error) {
+	if c, err := e.imageUser(id); err != nil || c != nil {
+		return c != nil, err
+	}
 	if e.opts.ImageInUse == nil {
 		return false, nil
 	}

@@ -20,17 +20,24 @@ type ImageDelete struct {
 // other names left on its image only untags; the image's last name, or its
 // ID, removes the image (every name of it) and then whatever content and
 // snapshots nothing else references. By ID, an image tagged in several
-// repositories needs force. An image a container uses (Options.ImageInUse)
-// is refused with errdefs.ErrConflict; with force its name is untagged but
-// the image stays.
+// repositories needs force. An image a container uses (one of the engine's
+// container records, running or not, or Options.ImageInUse) is refused
+// with errdefs.ErrConflict; with force its name is untagged but the image
+// stays, dangling if that was its last name.
 func (e *Engine) RemoveImage(ctx context.Context, s string, force bool) ([]ImageDelete, error) {
 	img, rec, err := e.findImage(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	used, err := e.inUse(ctx, img.id)
+	user, err := e.imageUser(img.id)
 	if err != nil {
 		return nil, err
+	}
+	used := user != nil
+	if !used {
+		if used, err = e.inUse(ctx, img.id); err != nil {
+			return nil, err
+		}
 	}
 	tags, digests := img.names()
 	byName := rec.Name != "" && !isDangling(rec.Name)
@@ -42,19 +49,45 @@ func (e *Engine) RemoveImage(ctx context.Context, s string, force bool) ([]Image
 	}
 	short := shortID(digestOf(img.id))
 	switch {
-	case used && !force:
-		return nil, fmt.Errorf("unable to remove image %s: image is being used by a container: %w", short, errdefs.ErrConflict)
-	case used && byName:
-		if err := e.deleteRecords(ctx, img, []metadata.Image{rec}); err != nil {
+	case used && byName && !force && user != nil:
+		return nil, fmt.Errorf("conflict: unable to remove repository reference %q (must force) - container %s is using its referenced image %s: %w",
+			s, user.ID[:12], short, errdefs.ErrConflict)
+	case used && byName && force:
+		// Docker keeps an image a container uses: it loses its name and
+		// stays, dangling, until the container is gone.
+		if err := e.untagKeeping(ctx, img, rec); err != nil {
 			return nil, err
 		}
 		return []ImageDelete{{Untagged: familiar(rec.Name)}}, nil
+	case used && user != nil:
+		return nil, fmt.Errorf("conflict: unable to delete %s (cannot be forced) - image is being used by container %s: %w", short, user.ID[:12], errdefs.ErrConflict)
 	case used:
 		return nil, fmt.Errorf("unable to remove image %s: image is being used by a container: %w", short, errdefs.ErrConflict)
 	case !byName && !force && repositories(tags) > 1:
 		return nil, fmt.Errorf("unable to delete %s (must be forced) - image is referenced in multiple repositories: %w", short, errdefs.ErrConflict)
 	}
 	return e.deleteImage(ctx, img)
+}
+
+// untagKeeping removes the name rec, leaving img as a dangling image when
+// that was its last name.
+func (e *Engine) untagKeeping(ctx context.Context, img *image, rec metadata.Image) error {
+	return e.images.with(func(s *metadata.Store) error {
+		cur, err := s.Get(ctx, rec.Name)
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Target.Digest != rec.Target.Digest {
+			return nil // retagged meanwhile
+		}
+		if err := s.Delete(ctx, rec.Name); err != nil && !errdefs.IsNotFound(err) {
+			return err
+		}
+		return danglingIfOrphan(ctx, s, img.id, rec)
+	})
 }
 
 // deleteImage removes every record of img, then collects garbage.
