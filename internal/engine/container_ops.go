@@ -15,6 +15,7 @@ import (
 	"github.com/cais-project/cais/internal/engine/monitor"
 	"github.com/cais-project/cais/internal/engine/ocicli"
 	"github.com/cais-project/cais/internal/errdefs"
+	"github.com/cais-project/cais/internal/mount"
 )
 
 func (c *Container) runtime() ocicli.Runtime {
@@ -175,7 +176,7 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 		return err
 	}
 	defer unlock()
-	if err := unmountRootfs(filepath.Join(e.runDir(c.ID), "rootfs")); err != nil {
+	if err := mount.UnmountAll(filepath.Join(e.runDir(c.ID), "rootfs")); err != nil {
 		return err
 	}
 	if err := e.snaps.Remove(ctx, c.SnapshotKey); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

@@ -18,6 +18,7 @@ import (
 	"github.com/cais-project/cais/internal/engine/seccompdefault"
 	"github.com/cais-project/cais/internal/engine/specgen"
 	"github.com/cais-project/cais/internal/errdefs"
+	"github.com/cais-project/cais/internal/mount"
 )
 
 // RunOptions are what `cais run` asks for.
@@ -203,7 +204,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	if err := os.MkdirAll(rootfs, 0o700); err != nil {
 		return monitor.Config{}, err
 	}
-	if err := mountRootfs(ms, rootfs); err != nil {
+	if err := mount.All(ms, rootfs); err != nil {
 		return monitor.Config{}, err
 	}
 	hostname := c.ID[:12]

@@ -1,6 +1,8 @@
 // Package mount defines Mount, the value that snapshotters hand to the
-// runtime and the engine: what to mount, as data. It performs no mount
-// itself; the packages that apply mounts live in the runtime layer.
+// runtime and the engine: what to mount, as data. Snapshotters only return
+// these values; whoever sets up a root filesystem (the engine, and tests of
+// snapshotters) performs them with All, in mount_linux.go, as containerd's
+// mount package does.
 package mount
 
 import "strings"

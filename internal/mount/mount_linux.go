@@ -1,4 +1,4 @@
-package engine
+package mount
 
 import (
 	"errors"
@@ -9,27 +9,25 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/cais-project/cais/internal/mount"
 )
 
-// mountRootfs performs the snapshot's mounts on target, in order. An
-// overlay whose options exceed a page is mounted with lowerdirs relative to
-// their common parent, from a thread whose working directory is that
-// parent (the approach of snapshots/testsuite).
-func mountRootfs(ms []mount.Mount, target string) error {
+// All performs ms on target, in order, undoing what it did when one fails.
+// An overlay whose options exceed a page (a deep layer chain) is mounted
+// with lowerdirs relative to their common parent, from a thread whose
+// working directory alone is that parent.
+func All(ms []Mount, target string) error {
 	for i, m := range ms {
 		if err := mountOne(m, target); err != nil {
 			for ; i > 0; i-- {
 				unix.Unmount(target, unix.MNT_DETACH)
 			}
-			return fmt.Errorf("mounting rootfs %s: %w", target, err)
+			return fmt.Errorf("mounting %s on %s: %w", m.Type, target, err)
 		}
 	}
 	return nil
 }
 
-func mountOne(m mount.Mount, target string) error {
+func mountOne(m Mount, target string) error {
 	var flags uintptr
 	var data []string
 	bind := m.Type == "bind"
@@ -62,7 +60,7 @@ func mountOne(m mount.Mount, target string) error {
 	return mountOverlayRelative(m, target, flags, data)
 }
 
-func mountOverlayRelative(m mount.Mount, target string, flags uintptr, data []string) error {
+func mountOverlayRelative(m Mount, target string, flags uintptr, data []string) error {
 	var lower []string
 	rest := make([]string, 0, len(data))
 	for _, o := range data {
@@ -104,8 +102,9 @@ func mountOverlayRelative(m mount.Mount, target string, flags uintptr, data []st
 	return <-errc
 }
 
-// unmountRootfs unmounts everything at target (nothing mounted is fine).
-func unmountRootfs(target string) error {
+// UnmountAll unmounts everything stacked at target (nothing mounted is
+// fine).
+func UnmountAll(target string) error {
 	for {
 		err := unix.Unmount(target, unix.MNT_DETACH)
 		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
