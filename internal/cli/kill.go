@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cais-project/cais/internal/engine"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,27 +24,9 @@ func killCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			e, err := g.engine(ctx)
-			if err != nil {
-				return err
-			}
-			failed := false
-			for _, a := range args {
-				ctr, err := e.FindContainer(ctx, a)
-				if err == nil {
-					err = e.KillContainer(ctx, ctr, sig)
-				}
-				if err != nil {
-					fmt.Fprintf(g.stderr, "cais: killing %s: %v\n", a, err)
-					failed = true
-					continue
-				}
-				fmt.Fprintln(g.stdout, a)
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			return eachContainer(ctx, g, args, "killing", func(e *engine.Engine, ctr *engine.Container) error {
+				return e.KillContainer(ctx, ctr, sig)
+			})
 		},
 	}
 	c.Flags().StringVarP(&signal, "signal", "s", "KILL", "signal to send (name or number)")

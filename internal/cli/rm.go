@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
+
+	"github.com/cais-project/cais/internal/engine"
 )
 
 func rmCmd(g *globals) *cobra.Command {
@@ -14,27 +14,9 @@ func rmCmd(g *globals) *cobra.Command {
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			e, err := g.engine(ctx)
-			if err != nil {
-				return err
-			}
-			failed := false
-			for _, a := range args {
-				ctr, err := e.FindContainer(ctx, a)
-				if err == nil {
-					err = e.RemoveContainer(ctx, ctr, force)
-				}
-				if err != nil {
-					fmt.Fprintf(g.stderr, "cais: removing %s: %v\n", a, err)
-					failed = true
-					continue
-				}
-				fmt.Fprintln(g.stdout, a)
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			return eachContainer(ctx, g, args, "removing", func(e *engine.Engine, ctr *engine.Container) error {
+				return e.RemoveContainer(ctx, ctr, force)
+			})
 		},
 	}
 	c.Flags().BoolVarP(&force, "force", "f", false, "kill a running container before removing it")

@@ -1,10 +1,11 @@
 package cli
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cais-project/cais/internal/engine"
 )
 
 func stopCmd(g *globals) *cobra.Command {
@@ -15,27 +16,9 @@ func stopCmd(g *globals) *cobra.Command {
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			e, err := g.engine(ctx)
-			if err != nil {
-				return err
-			}
-			failed := false
-			for _, a := range args {
-				ctr, err := e.FindContainer(ctx, a)
-				if err == nil {
-					err = e.StopContainer(ctx, ctr, time.Duration(secs)*time.Second)
-				}
-				if err != nil {
-					fmt.Fprintf(g.stderr, "cais: stopping %s: %v\n", a, err)
-					failed = true
-					continue
-				}
-				fmt.Fprintln(g.stdout, a)
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			return eachContainer(ctx, g, args, "stopping", func(e *engine.Engine, ctr *engine.Container) error {
+				return e.StopContainer(ctx, ctr, time.Duration(secs)*time.Second)
+			})
 		},
 	}
 	c.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
