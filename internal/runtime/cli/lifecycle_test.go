@@ -1,11 +1,14 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,4 +146,47 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 	t.Fatal("condition not met within 10s")
+}
+
+// TestStartAfterInitDied: an init that dies while start waits for it on
+// the exec fifo must make start fail, not wait forever holding the
+// container's lock; delete must then work. The init is stopped first so
+// that start is surely waiting when it dies.
+func TestStartAfterInitDied(t *testing.T) {
+	r := newRT(t)
+	r.must("create", "--bundle", r.bundle("true"), r.name)
+	pid := state(t, r).Pid
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := exec.CommandContext(ctx, r.bin, "--root", r.root, "start", r.name)
+	out := tempFile(t)
+	start.Stdout, start.Stderr = out, out
+	if err := start.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until one of start's threads sleeps on the fifo.
+	waitFor(t, func() bool {
+		tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(start.Process.Pid) + "/task/*/wchan")
+		for _, w := range tasks {
+			b, _ := os.ReadFile(w)
+			if strings.Contains(string(b), "wait_for_partner") || strings.Contains(string(b), "poll") {
+				return true
+			}
+		}
+		return false
+	})
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := start.Wait()
+	if ctx.Err() != nil {
+		t.Fatal("start hung after the init died")
+	}
+	if err == nil {
+		t.Fatalf("start succeeded with a dead init: %s", readBack(t, out))
+	}
+	r.must("delete", "--force", r.name)
 }

@@ -2,8 +2,8 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -27,21 +27,10 @@ func (c *Container) Start(ctx context.Context) (warnings []error, err error) {
 		return nil, fmt.Errorf("cannot start a container that is %s: %w", st, errdefs.ErrConflict)
 	}
 	fifoPath := filepath.Join(c.dir, fifoFile)
-	// Non-blocking open would fail without a writer; the init holds the
-	// write side open-pending, so a blocking open returns at once.
-	f, err := os.OpenFile(fifoPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("opening the exec fifo: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading the exec fifo: %w", err)
+	if err := c.releaseInit(fifoPath); err != nil {
+		return nil, err
 	}
 	os.Remove(fifoPath)
-	if len(b) == 0 {
-		return nil, fmt.Errorf("cannot start container %s: its init exited before starting the process", c.state.ID)
-	}
 	if h := c.state.Spec.Hooks; h != nil && len(h.Poststart) > 0 {
 		st := c.OCIState().State
 		st.Status = specs.StateRunning
@@ -50,4 +39,69 @@ func (c *Container) Start(ctx context.Context) (warnings []error, err error) {
 		}
 	}
 	return warnings, nil
+}
+
+// releaseInit lets the created init go on: it opens the exec fifo, which
+// unblocks the init's open of the write side, and waits until the init has
+// written its byte and closed the fifo (it keeps it open until it execs the
+// program). The open does not block and the wait also watches the init
+// through a pidfd: an init that died before or meanwhile (a racing kill or
+// delete) must not leave start, which holds the container's lock, waiting
+// for a writer that will never come.
+func (c *Container) releaseInit(fifoPath string) error {
+	fd, err := unix.Open(fifoPath, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening the exec fifo: %w", err)
+	}
+	defer unix.Close(fd)
+	gone := fmt.Errorf("cannot start container %s: its init exited before starting the process: %w", c.state.ID, errdefs.ErrConflict)
+	pidfd, err := unix.PidfdOpen(c.state.Pid, 0)
+	if err != nil {
+		return gone
+	}
+	defer unix.Close(pidfd)
+	if start, _, err := procStart(c.state.Pid); err != nil || start != c.state.PidStart {
+		return gone
+	}
+	got := 0
+	buf := make([]byte, 16)
+	// drain reads what the fifo holds now; it reports whether the writer
+	// has closed it.
+	drain := func() (bool, error) {
+		for {
+			n, err := unix.Read(fd, buf)
+			switch {
+			case n > 0:
+				got += n
+			case n == 0 && err == nil:
+				return true, nil
+			case errors.Is(err, unix.EAGAIN):
+				return false, nil
+			case errors.Is(err, unix.EINTR):
+			default:
+				return false, fmt.Errorf("reading the exec fifo: %w", err)
+			}
+		}
+	}
+	for {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return fmt.Errorf("waiting for the container's init: %w", err)
+		}
+		if fds[0].Revents != 0 || fds[1].Revents != 0 {
+			closed, err := drain()
+			if err != nil {
+				return err
+			}
+			if closed || fds[1].Revents != 0 {
+				if got == 0 {
+					return gone
+				}
+				return nil
+			}
+		}
+	}
 }
