@@ -52,7 +52,7 @@ func (c *Client) call(ctx context.Context, req request) (response, error) {
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if err := writeJSONLine(conn, req); err != nil {
-		return response{}, fmt.Errorf("monitor %s: %w", req.Op, err)
+		return response{}, fmt.Errorf("monitor %s: %w", req.Op, gone(err))
 	}
 	resp, err := readResponse(bufio.NewReader(conn))
 	if err != nil {
@@ -67,10 +67,7 @@ func (c *Client) call(ctx context.Context, req request) (response, error) {
 func readResponse(br *bufio.Reader) (response, error) {
 	line, err := readLine(br, maxResponse)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return response{}, fmt.Errorf("monitor closed the connection: %w", errdefs.ErrUnavailable)
-		}
-		return response{}, err
+		return response{}, gone(err)
 	}
 	var resp response
 	if err := json.Unmarshal(line, &resp); err != nil {
@@ -231,3 +228,13 @@ func (a *Attachment) Close() error { return a.conn.Close() }
 
 // chanMutex serialises frame writes from stdin and Resize.
 type chanMutex chan struct{}
+
+// gone classifies the ways a connection ends when the monitor exits while
+// a request is under way (it finished with the container and went away):
+// callers then read what it left on disk.
+func gone(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return fmt.Errorf("monitor closed the connection (%v): %w", err, errdefs.ErrUnavailable)
+	}
+	return err
+}
