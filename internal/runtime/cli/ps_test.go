@@ -45,3 +45,14 @@ func TestPsListsContainerProcesses(t *testing.T) {
 	}
 	r.must("kill", r.name, "KILL")
 }
+
+// A container with no processes left prints null, as runc does (its
+// callers decode either into a nil slice, but the bytes should match).
+func TestPsJSONOfStoppedContainerIsNull(t *testing.T) {
+	r := newRT(t)
+	r.must("run", "--detach", "--bundle", r.bundle("exit 0"), r.name)
+	waitFor(t, func() bool { return state(t, r).Status == "stopped" })
+	if out := strings.TrimSpace(r.must("ps", "--format", "json", r.name)); out != "null" {
+		t.Fatalf("ps --format json of a stopped container: %q, want null", out)
+	}
+}

@@ -18,12 +18,9 @@ func (c *Container) Processes() ([]int, error) {
 	pids, err := m.Pids()
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return []int{}, nil
+			return nil, nil
 		}
 		return nil, fmt.Errorf("listing the processes of container %s: %w", c.state.ID, err)
-	}
-	if pids == nil {
-		pids = []int{}
 	}
 	slices.Sort(pids)
 	return pids, nil
