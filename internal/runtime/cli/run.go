@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"os/signal"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -29,9 +27,14 @@ func runCmd(g *globals) *cobra.Command {
 				}
 			}
 			opts := f.options()
+			// Read config.json once: for the terminal decision and Create.
+			spec, err := container.LoadSpec(f.bundleDir())
+			if err != nil {
+				return err
+			}
+			opts.Spec = spec
 			var tty *ttyProxy
-			if !detach && f.consoleSocket == "" && specWantsTerminal(f.bundleDir()) {
-				var err error
+			if !detach && f.consoleSocket == "" && spec.Process != nil && spec.Process.Terminal {
 				if tty, err = newTTYProxy(); err != nil {
 					return err
 				}
@@ -82,19 +85,4 @@ func runCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "detach from the container's process")
 	cmd.Flags().BoolVar(&keep, "keep", false, "do not delete the container after it exits")
 	return cmd
-}
-
-// specWantsTerminal peeks at process.terminal in the bundle's config.json;
-// errors are left for Create to report.
-func specWantsTerminal(bundle string) bool {
-	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
-	if err != nil {
-		return false
-	}
-	var s struct {
-		Process *struct {
-			Terminal bool `json:"terminal"`
-		} `json:"process"`
-	}
-	return json.Unmarshal(b, &s) == nil && s.Process != nil && s.Process.Terminal
 }

@@ -33,6 +33,9 @@ type CreateOptions struct {
 	NoNewKeyring  bool
 	PreserveFDs   int
 	IO            IO
+	// Spec is the bundle's config.json when the caller has already read
+	// it with LoadSpec (run does, to decide on a terminal); nil reads it.
+	Spec *specs.Spec
 }
 
 // Create creates the container id from the bundle: its process is set up
@@ -46,9 +49,11 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 	if err != nil {
 		return nil, err
 	}
-	spec, err := loadSpec(bundle)
-	if err != nil {
-		return nil, err
+	spec := o.Spec
+	if spec == nil {
+		if spec, err = LoadSpec(bundle); err != nil {
+			return nil, err
+		}
 	}
 	if err := validateSpec(spec, bundle); err != nil {
 		return nil, err

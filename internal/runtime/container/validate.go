@@ -21,7 +21,9 @@ func invalid(format string, a ...any) error {
 
 // loadSpec reads and decodes bundle/config.json, refusing unknown types of
 // values (a string where a number belongs) with the decoder's message.
-func loadSpec(bundle string) (*specs.Spec, error) {
+// LoadSpec reads and decodes the bundle's config.json; a missing or
+// malformed file is an invalid-argument error naming it.
+func LoadSpec(bundle string) (*specs.Spec, error) {
 	path := filepath.Join(bundle, "config.json")
 	f, err := os.Open(path)
 	if err != nil {
