@@ -59,8 +59,10 @@ func checkID(id string) error {
 	return nil
 }
 
-// writeFileAtomic writes data to path through a temporary file, fsync and
-// rename, so readers see the old or the new content, never a mix.
+// writeFileAtomic writes data to path through a temporary file and a
+// rename, so readers see the old or the new content, never a mix. There is
+// no fsync: the state describes processes, which do not survive the crash
+// that an fsync would guard against (and the root is usually a tmpfs).
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	if err != nil {
@@ -72,10 +74,6 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}
