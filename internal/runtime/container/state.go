@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -50,10 +49,28 @@ type State struct {
 	Spec        *specs.Spec       `json:"spec"`
 }
 
-var validID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_+\-.]*$`)
+// validID is runc's rule: letters and digits, then also _+-. (a regexp
+// here cost every runtime process, the container's init too, its
+// compilation at package initialisation).
+func validID(id string) bool {
+	if id == "" || len(id) > 1024 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if i > 0 {
+			ok = ok || c == '_' || c == '+' || c == '-' || c == '.'
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
 
 func checkID(id string) error {
-	if len(id) > 1024 || !validID.MatchString(id) {
+	if !validID(id) {
 		return fmt.Errorf("invalid container id %q: use letters, digits and _+-. (not first): %w", id, errdefs.ErrInvalidArgument)
 	}
 	return nil
