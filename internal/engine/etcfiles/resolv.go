@@ -131,3 +131,8 @@ func (rc resolv) render() []byte {
 	}
 	return b.Bytes()
 }
+
+// Nameservers are the addresses a resolv.conf names, in order.
+func Nameservers(b []byte) []netip.Addr {
+	return parseResolv(b).nameservers
+}
