@@ -62,6 +62,27 @@ func (d DNSOptions) parse() ([]netip.Addr, []etcfiles.ExtraHost, error) {
 	return ns, hosts, nil
 }
 
+// normalized spells the values as inspect shows them: "name:ip" for
+// "name=ip" or "name:[v6]", addresses in their canonical form. Values that
+// do not parse are left as they are (Validate reports them).
+func (d DNSOptions) normalized() DNSOptions {
+	out := d
+	out.DNS, out.ExtraHosts = nil, nil
+	for _, s := range d.DNS {
+		if a, err := etcfiles.ParseNameserver(s); err == nil {
+			s = a.String()
+		}
+		out.DNS = append(out.DNS, s)
+	}
+	for _, s := range d.ExtraHosts {
+		if h, err := etcfiles.ParseExtraHost(s); err == nil {
+			s = h.String()
+		}
+		out.ExtraHosts = append(out.ExtraHosts, s)
+	}
+	return out
+}
+
 // validHostname: letters, digits, '-' and '.', at most 255 bytes, as the
 // kernel and resolvers accept them.
 func validHostname(s string) bool {

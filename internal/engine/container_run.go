@@ -91,7 +91,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if c.Name == "" {
 		c.Name = "cais_" + id[:12]
 	}
-	c.DNS = o.DNS
+	c.DNS = o.DNS.normalized()
 	if !validName(c.Name) {
 		return nil, fmt.Errorf("invalid container name %q: %w", c.Name, errdefs.ErrInvalidArgument)
 	}
