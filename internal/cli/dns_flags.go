@@ -52,7 +52,7 @@ func (l *checkedList) Set(s string) error {
 
 func (l *checkedList) String() string {
 	if l.vals == nil || len(*l.vals) == 0 {
-		return "[]"
+		return "" // help then shows no "(default [])", as Docker's
 	}
 	return "[" + strings.Join(*l.vals, ",") + "]"
 }
