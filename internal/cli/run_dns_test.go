@@ -49,8 +49,14 @@ func nameserverLines(s string) []string {
 // TestRunDNSFlags: what the flags ask for is what the container reads in
 // /etc/resolv.conf, /etc/hosts and its UTS domain name.
 func TestRunDNSFlags(t *testing.T) {
+	for _, rt := range []string{"cais-runtime", "runc"} {
+		t.Run(rt, func(t *testing.T) { testRunDNSFlags(t, rt) })
+	}
+}
+
+func testRunDNSFlags(t *testing.T, rt string) {
 	e, name := runEnv(t)
-	out := e.must("run", "--rm", "--name", name, "-h", "box", "--domainname", "example.org",
+	out := e.must("run", "--rm", "--name", name, "--runtime", rt, "-h", "box", "--domainname", "example.org",
 		"--dns", "10.1.2.3", "--dns", "2001:db8::53", "--dns-search", "corp.example", "--dns-search", "example.com",
 		"--dns-option", "ndots:3", "--dns-option", "timeout:2",
 		"--add-host", "db:10.9.8.7", "--add-host", "v6=[2001:db8::7]", "--add-host", "gw:host-gateway",
