@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cais-project/cais/internal/engine/etcfiles"
 	"github.com/cais-project/cais/internal/errdefs"
@@ -206,4 +207,18 @@ func hostGateway(gw netip.Addr) (netip.Addr, error) {
 		return netip.Addr{}, fmt.Errorf("--add-host host-gateway: %w", err)
 	}
 	return a, nil
+}
+
+// RewriteEtcFiles rewrites the /etc files of an existing container,
+// running or not, for its network state n, keeping its host name and DNS
+// options. The network side calls it on every connect and disconnect (and
+// for every peer's container when names come and go).
+func (e *Engine) RewriteEtcFiles(c *Container, n EtcNetwork) error {
+	dir := e.runDir(c.ID)
+	b, err := os.ReadFile(etcPaths(dir)[2])
+	if err != nil {
+		return fmt.Errorf("container %s: reading its hostname file: %w", c.Name, err)
+	}
+	_, err = WriteEtcFiles(dir, strings.TrimSpace(string(b)), c.DNS, n)
+	return err
 }

@@ -128,3 +128,32 @@ func TestDefaultRouteSource(t *testing.T) {
 		t.Errorf("no default route: %v", err)
 	}
 }
+
+func TestRewriteEtcFilesKeepsHostnameAndOptions(t *testing.T) {
+	setHostFiles(t, "nameserver 10.0.0.53\n", "", "")
+	e := &Engine{opts: Options{RunRoot: t.TempDir()}}
+	c := &Container{ID: strings.Repeat("ab", 32), Name: "web", DNS: DNSOptions{DNS: []string{"10.1.1.1"}, ExtraHosts: []string{"db:10.2.2.2"}}}
+	dir := e.runDir(c.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RewriteEtcFiles(c, EtcNetwork{}); err == nil {
+		t.Fatal("rewrote the files of a container that has none")
+	}
+	p, err := WriteEtcFiles(dir, "box", c.DNS, EtcNetwork{Mode: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RewriteEtcFiles(c, EtcNetwork{Mode: "n1", Addresses: []netip.Addr{netip.MustParseAddr("10.88.0.5")}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p[0]); !strings.HasSuffix(string(b), "10.2.2.2\tdb\n10.88.0.5\tbox\n") {
+		t.Errorf("hosts:\n%s", b)
+	}
+	if b, _ := os.ReadFile(p[1]); string(b) != "nameserver 10.1.1.1\n" {
+		t.Errorf("resolv.conf %q, want the --dns kept", b)
+	}
+	if b, _ := os.ReadFile(p[2]); string(b) != "box\n" {
+		t.Errorf("hostname %q", b)
+	}
+}
