@@ -36,7 +36,7 @@ type Container struct {
 	OpenStdin bool `json:"openStdin,omitempty"`
 	Tty       bool `json:"tty,omitempty"`
 	// DNS is what --dns, --add-host and the like asked for.
-	DNS DNSOptions `json:"dns,omitempty"`
+	DNS DNSOptions `json:"dns,omitzero"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }
