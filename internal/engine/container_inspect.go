@@ -13,17 +13,17 @@ import (
 // ContainerInspect is Docker's container inspect document, with the
 // fields cais knows. Field names and JSON keys are Docker's.
 type ContainerInspect struct {
-	ID      string                `json:"Id"`
-	Created string                `json:"Created"`
-	Path    string                `json:"Path"`
-	Args    []string              `json:"Args"`
-	State   ContainerInspectState `json:"State"`
-	Image   string                `json:"Image"`
+	ID         string                `json:"Id"`
+	Created    string                `json:"Created"`
+	Path       string                `json:"Path"`
+	Args       []string              `json:"Args"`
+	State      ContainerInspectState `json:"State"`
+	Image      string                `json:"Image"`
+	Name       string                `json:"Name"`
+	HostConfig HostConfig            `json:"HostConfig"`
+	Config     ContainerConfig       `json:"Config"`
+	Mounts     []MountPoint          `json:"Mounts"`
 	EtcPaths
-	Name       string          `json:"Name"`
-	HostConfig HostConfig      `json:"HostConfig"`
-	Config     ContainerConfig `json:"Config"`
-	Mounts     []MountPoint    `json:"Mounts"`
 }
 
 // ContainerInspectState is a container's life as inspect shows it.
