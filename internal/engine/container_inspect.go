@@ -23,6 +23,7 @@ type ContainerInspect struct {
 	HostConfig HostConfig            `json:"HostConfig"`
 	Config     ContainerConfig       `json:"Config"`
 	Mounts     []MountPoint          `json:"Mounts"`
+	EtcPaths
 }
 
 // ContainerInspectState is a container's life as inspect shows it.
@@ -46,12 +47,14 @@ type HostConfig struct {
 	NetworkMode string   `json:"NetworkMode"`
 	AutoRemove  bool     `json:"AutoRemove"`
 	Binds       []string `json:"Binds"`
+	DNSHostConfig
 }
 
 // ContainerConfig is the part of the container's settings that is
 // portable.
 type ContainerConfig struct {
 	Hostname   string            `json:"Hostname"`
+	Domainname string            `json:"Domainname"`
 	Env        []string          `json:"Env"`
 	Cmd        []string          `json:"Cmd"`
 	Image      string            `json:"Image"`
@@ -116,6 +119,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	if spec, err := e.containerSpec(c); err == nil {
 		e.inspectSpec(&out, c, spec)
 	}
+	e.inspectEtc(&out, c)
 	return out, nil
 }
 

@@ -35,6 +35,8 @@ type Container struct {
 	// Tty: its process has a terminal (run -t).
 	OpenStdin bool `json:"openStdin,omitempty"`
 	Tty       bool `json:"tty,omitempty"`
+	// DNS is what --dns, --add-host and the like asked for.
+	DNS DNSOptions `json:"dns,omitzero"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }

@@ -166,6 +166,9 @@ func Generate(img ocispec.ImageConfig, rootfs string, o Options) (*specs.Spec, e
 	if err := sysctls(s.Linux.Sysctl, o.Sysctls, o.Network); err != nil {
 		return nil, err
 	}
+	if o.Domainname != "" { // as Docker: runc before 1.2 ignores spec.Domainname
+		s.Linux.Sysctl["kernel.domainname"] = o.Domainname
+	}
 	if len(s.Linux.Sysctl) == 0 {
 		s.Linux.Sysctl = nil
 	}

@@ -146,6 +146,7 @@ func TestGenerate(t *testing.T) {
 			opts: Options{Env: []string{"LANG=fr_FR", "DEBUG=1", "HOME=/data"}, Tty: true, Hostname: "web", Domainname: "example.org", WorkingDir: "/tmp/../work/"},
 			edit: func(s *specs.Spec) {
 				s.Hostname, s.Domainname = "web", "example.org"
+				s.Linux.Sysctl = map[string]string{"kernel.domainname": "example.org"}
 				s.Process.Terminal = true
 				s.Process.Cwd = "/work"
 				s.Process.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOSTNAME=web", "TERM=xterm", "LANG=fr_FR", "DEBUG=1", "HOME=/data"}
