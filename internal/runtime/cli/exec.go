@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 
@@ -173,9 +172,7 @@ func runExec(cmd *cobra.Command, c *container.Container, p *specs.Process, f *ex
 		defer tty.close()
 		o.ConsoleSocket = tty.socketPath()
 	}
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs)
-	defer signal.Stop(sigs)
+	sigs := catchSignals()
 	pid, err := c.Exec(ctx, o)
 	if err != nil {
 		return err

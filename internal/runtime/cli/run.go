@@ -2,7 +2,6 @@ package cli
 
 import (
 	"os"
-	"os/signal"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -25,6 +24,10 @@ func runCmd(g *globals) *cobra.Command {
 				if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 					return err
 				}
+			}
+			var sigs <-chan os.Signal
+			if !detach {
+				sigs = catchSignals()
 			}
 			opts := f.options()
 			// Read config.json once: for the terminal decision and Create.
@@ -58,10 +61,6 @@ func runCmd(g *globals) *cobra.Command {
 				}
 				return nil
 			}
-			// Forward the signals a user sends to this process.
-			sigs := make(chan os.Signal, 16)
-			signal.Notify(sigs)
-			defer signal.Stop(sigs)
 			if _, err := c.Start(ctx); err != nil {
 				c.Delete(ctx, true)
 				return err
