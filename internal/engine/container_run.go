@@ -51,6 +51,8 @@ type RunOptions struct {
 	// Start starts the container right after creating it; otherwise the
 	// caller attaches and then calls StartContainer.
 	Start bool
+	// Settings are the other create/run flags (container_settings.go).
+	Settings
 }
 
 // CreateContainer resolves the image (pulling it when the reference is not
@@ -66,7 +68,10 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if o.AutoRemove && restart.Name != "" && restart.Name != "no" {
 		return nil, fmt.Errorf("conflicting options: --restart and --rm: %w", errdefs.ErrInvalidArgument)
 	}
-	img, err := e.resolveRunImage(ctx, o.Image)
+	if err := checkSettings(o.Settings); err != nil {
+		return nil, err
+	}
+	img, err := e.resolveRunImage(ctx, o.Image, o.Pull, o.Platform)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +87,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 		ID: id, Name: o.Name, Image: o.Image, ImageID: img.id, Created: time.Now().UTC(),
 		Runtime: rt.Path, RuntimeRoot: rt.Root, SnapshotKey: "container-" + id, AutoRemove: o.AutoRemove,
 		OpenStdin: o.Interactive, Tty: o.Tty,
+		Settings: o.Settings.recorded(img.loaded.Config.Config), RestartPolicy: restart,
 	}
 	if c.Name == "" {
 		c.Name = "cais_" + id[:12]
@@ -113,11 +119,17 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	return c, nil
 }
 
-func (e *Engine) resolveRunImage(ctx context.Context, ref string) (*image, error) {
-	img, _, err := e.findImage(ctx, ref)
-	if errors.Is(err, errdefs.ErrNotFound) {
+// resolveRunImage finds ref in the store, pulling it as the pull policy
+// says ("missing" or "": when absent, "always", "never") for platform.
+func (e *Engine) resolveRunImage(ctx context.Context, ref, pull, platform string) (*image, error) {
+	var img *image
+	err := errdefs.ErrNotFound
+	if pull != "always" {
+		img, _, err = e.findImage(ctx, ref)
+	}
+	if errors.Is(err, errdefs.ErrNotFound) && pull != "never" {
 		if _, perr := e.ParseReference(ref); perr == nil {
-			if _, perr := e.Pull(ctx, ref, PullOptions{}); perr != nil {
+			if _, perr := e.Pull(ctx, ref, PullOptions{Platform: platform}); perr != nil {
 				return nil, fmt.Errorf("pulling %s: %w", ref, perr)
 			}
 			img, _, err = e.findImage(ctx, ref)
@@ -129,7 +141,7 @@ func (e *Engine) resolveRunImage(ctx context.Context, ref string) (*image, error
 	if img.loadErr != nil {
 		return nil, fmt.Errorf("image %s: %w", ref, img.loadErr)
 	}
-	return img, nil
+	return img, checkPlatform(ref, platform, img)
 }
 
 // runtimeFor is the OCI runtime named by s, with its --root under the
@@ -223,12 +235,14 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	// a placeholder goes in and, if it survives, is rebuilt for them (the
 	// bounding set: a non-root user may gain those through setuid files).
 	defaultSeccomp := &specs.LinuxSeccomp{}
-	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, specgen.Options{
+	sopts := specgen.Options{
 		ID: c.ID, Name: c.Name, Hostname: hostname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
 		Mounts: mounts, HostsPath: files[0], ResolvConfPath: files[1], HostnamePath: files[2],
 		Memory: o.Memory, PidsLimit: o.PidsLimit, SecurityOpt: o.SecurityOpt, Seccomp: defaultSeccomp,
 		Tty: o.Tty, OpenStdin: o.Interactive,
-	})
+	}
+	o.Settings.specOptions(&sopts)
+	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, sopts)
 	if err != nil {
 		return monitor.Config{}, err
 	}

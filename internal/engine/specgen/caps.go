@@ -44,7 +44,7 @@ func normalizeCap(name string) (string, error) {
 		c = "CAP_" + c
 	}
 	if !slices.Contains(allCaps, c) {
-		return "", fmt.Errorf("unknown capability: %q: %w", name, errdefs.ErrInvalidArgument)
+		return "", fmt.Errorf("unknown capability %q (--cap-add, --cap-drop): %w", name, errdefs.ErrInvalidArgument)
 	}
 	return c, nil
 }

@@ -321,10 +321,10 @@ func sysctls(dst, req map[string]string, network string) error {
 		case slices.Contains(ipc, k) || strings.HasPrefix(k, "fs.mqueue."):
 		case strings.HasPrefix(k, "net."):
 			if network == "host" {
-				return fmt.Errorf("sysctl %q is not allowed in host network mode: %w", k, errdefs.ErrInvalidArgument)
+				return fmt.Errorf("invalid --sysctl %q: not allowed in host network mode: %w", k, errdefs.ErrInvalidArgument)
 			}
 		default:
-			return fmt.Errorf("sysctl %q is not allowed: it is not namespaced: %w", k, errdefs.ErrInvalidArgument)
+			return fmt.Errorf("invalid --sysctl %q: not allowed: it is not namespaced: %w", k, errdefs.ErrInvalidArgument)
 		}
 		dst[k] = v
 	}
