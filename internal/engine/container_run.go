@@ -68,7 +68,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if o.AutoRemove && restart.Name != "" && restart.Name != "no" {
 		return nil, fmt.Errorf("conflicting options: --restart and --rm: %w", errdefs.ErrInvalidArgument)
 	}
-	if err := checkSettings(o.Settings); err != nil {
+	if err := checkRun(o); err != nil {
 		return nil, err
 	}
 	img, err := e.resolveRunImage(ctx, o.Image, o.Pull, o.Platform)

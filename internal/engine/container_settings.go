@@ -68,8 +68,17 @@ var InitPath = "/usr/bin/tini-static"
 // defaultStopTimeout is Docker's, in seconds.
 const defaultStopTimeout = 10
 
-// checkSettings refuses, before anything exists, what no container could
-// be created with.
+// checkRun refuses, before anything exists, what no container could be
+// created with.
+func checkRun(o RunOptions) error {
+	if err := checkSettings(o.Settings); err != nil {
+		return err
+	}
+	so := specgen.Options{ID: "check", Network: o.Network, Memory: o.Memory, PidsLimit: o.PidsLimit}
+	o.Settings.specOptions(&so)
+	return specgen.Validate(so)
+}
+
 func checkSettings(s Settings) error {
 	switch s.Pull {
 	case "", "missing", "always", "never":
@@ -85,6 +94,12 @@ func checkSettings(s Settings) error {
 		if st, err := os.Stat(InitPath); err != nil || st.IsDir() {
 			return fmt.Errorf("--init needs %s (install Debian's tini package): %w", InitPath, errdefs.ErrNotFound)
 		}
+	}
+	if s.WorkingDir != "" && !strings.HasPrefix(s.WorkingDir, "/") {
+		return fmt.Errorf("invalid -w, --workdir %q: the working directory must be an absolute path: %w", s.WorkingDir, errdefs.ErrInvalidArgument)
+	}
+	if s.ShmSize < 0 {
+		return fmt.Errorf("invalid --shm-size %d: it cannot be negative: %w", s.ShmSize, errdefs.ErrInvalidArgument)
 	}
 	if s.OOMScoreAdj < -1000 || s.OOMScoreAdj > 1000 {
 		return fmt.Errorf("invalid --oom-score-adj %d: must be between -1000 and 1000: %w", s.OOMScoreAdj, errdefs.ErrInvalidArgument)

@@ -376,3 +376,24 @@ func applySecurityOpts(s *specs.Spec, o Options) error {
 	s.Linux.Seccomp = profile
 	return nil
 }
+
+// Validate checks what of o can be checked without the image and rootfs
+// (capabilities, ulimits, sysctls, devices, resources, network mode), so a
+// caller can refuse bad input before it makes anything. Generate checks
+// the same again.
+func Validate(o Options) error {
+	if _, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop); err != nil {
+		return err
+	}
+	if _, err := rlimits(o.Ulimits); err != nil {
+		return err
+	}
+	if _, err := namespaces(o.Network); err != nil {
+		return err
+	}
+	if err := sysctls(map[string]string{}, o.Sysctls, o.Network); err != nil {
+		return err
+	}
+	_, _, err := resources(o)
+	return err
+}
