@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"syscall"
@@ -115,8 +116,11 @@ func (s Settings) specOptions(o *specgen.Options) {
 	if s.Init {
 		o.Init, o.InitPath = true, InitPath
 	}
-	o.CapAdd, o.CapDrop = s.CapAdd, s.CapDrop
+	o.CapAdd, o.CapDrop, o.HostCaps = s.CapAdd, s.CapDrop, hostCaps()
 	o.Devices, o.Ulimits, o.Sysctls, o.ShmSize = s.Devices, s.Ulimits, s.Sysctls, s.ShmSize
+	if s.Privileged {
+		o.Devices = append(hostDevices(deviceDests(s.Devices)), s.Devices...)
+	}
 	o.MemorySwap, o.NanoCPUs, o.CPUShares = s.MemorySwap, s.NanoCPUs, s.CPUShares
 	o.CpusetCpus, o.BlkioWeight = s.CpusetCpus, s.BlkioWeight
 	if s.OOMScoreAdj != 0 {
@@ -202,4 +206,18 @@ func (c *Container) stopTimeout(timeout time.Duration) time.Duration {
 		return 100 * 365 * 24 * time.Hour
 	}
 	return time.Duration(secs) * time.Second
+}
+
+// deviceDests are the container paths of --device values.
+func deviceDests(devices []string) []string {
+	var out []string
+	for _, d := range devices {
+		parts := strings.Split(d, ":")
+		dest := parts[0]
+		if len(parts) > 1 && strings.HasPrefix(parts[1], "/") {
+			dest = parts[1]
+		}
+		out = append(out, path.Clean(dest))
+	}
+	return out
 }

@@ -44,6 +44,10 @@ type Options struct {
 	// CapAdd and CapDrop take names with or without "CAP_", any case, or
 	// "ALL".
 	CapAdd, CapDrop []string
+	// HostCaps, when not nil, are the capabilities the caller can grant
+	// (its bounding set): privileged and "ALL" mean those, and naming
+	// another is an error.
+	HostCaps []string
 	// SecurityOpt: "no-new-privileges[=true|false]", "seccomp=unconfined",
 	// "seccomp=<file>" (OCI or Docker profile JSON), "apparmor=..." and
 	// "label=..." (accepted and ignored: this host has no LSM support).
@@ -128,7 +132,7 @@ func Generate(img ocispec.ImageConfig, rootfs string, o Options) (*specs.Spec, e
 	if err != nil {
 		return nil, err
 	}
-	caps, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop)
+	caps, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop, o.HostCaps)
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +386,7 @@ func applySecurityOpts(s *specs.Spec, o Options) error {
 // caller can refuse bad input before it makes anything. Generate checks
 // the same again.
 func Validate(o Options) error {
-	if _, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop); err != nil {
+	if _, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop, o.HostCaps); err != nil {
 		return err
 	}
 	if _, err := rlimits(o.Ulimits); err != nil {

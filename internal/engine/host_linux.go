@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/cais-project/cais/internal/engine/specgen"
 	"github.com/cais-project/cais/internal/errdefs"
 )
 
@@ -60,15 +61,30 @@ func checkUlimits(ulimits []string) error {
 // hasCap reports whether this process has capability bit in its
 // effective set.
 func hasCap(bit uint) bool {
+	m, ok := capMask("CapEff")
+	return ok && m&(1<<bit) != 0
+}
+
+// capMask reads one capability set ("CapEff", "CapBnd") of this process.
+func capMask(set string) (uint64, bool) {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return false
+		return 0, false
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "CapEff:"); ok {
+		if v, ok := strings.CutPrefix(l, set+":"); ok {
 			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return err == nil && n&(1<<bit) != 0
+			return n, err == nil
 		}
 	}
-	return false
+	return 0, false
+}
+
+// hostCaps are the capabilities cais can grant a container: its bounding
+// set (nil when it cannot be read: no limit is applied then).
+func hostCaps() []string {
+	if m, ok := capMask("CapBnd"); ok {
+		return specgen.CapsFromMask(m)
+	}
+	return nil
 }
