@@ -107,7 +107,7 @@ func (m *moreFlags) complete(g *globals, o *engine.RunOptions) error {
 	}
 	if o.StopSignal != "" {
 		if _, err := engine.ParseSignal(o.StopSignal); err != nil {
-			return fail("invalid argument %q for \"--stop-signal\" flag: %v", o.StopSignal, err)
+			return fail("invalid argument %q for \"--stop-signal\" flag: not a signal name or number", o.StopSignal)
 		}
 	}
 	if o.WorkingDir != "" && o.WorkingDir[0] != '/' {

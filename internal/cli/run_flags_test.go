@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,6 +60,8 @@ func TestRunFlagsProcessView(t *testing.T) {
 		{"shm-size", []string{"--shm-size", "32m"}, sh("df -k /dev/shm | tail -1 | awk '{print $2}'"), "32768\n"},
 		{"default shm", nil, sh("df -k /dev/shm | tail -1 | awk '{print $2}'"), "65536\n"},
 		{"oom-score-adj", []string{"--oom-score-adj", "345"}, []string{"cat", "/proc/self/oom_score_adj"}, "345\n"},
+		{"init", []string{"--init"}, sh("cat /proc/1/comm; test $$ -ne 1 && echo sh-is-not-pid-1"), "docker-init\nsh-is-not-pid-1\n"},
+		{"privileged", []string{"--privileged"}, sh("grep CapEff /proc/self/status; test -e /dev/loop7 && echo host-devices"), privilegedCaps() + "\nhost-devices\n"},
 		{"apparmor without AppArmor", []string{"--security-opt", "apparmor=unconfined"}, []string{"echo", "ran"}, "ran\n"},
 	}
 	for _, rt := range []string{"cais-runtime", "runc"} {
@@ -89,4 +92,23 @@ func writeFile(t *testing.T, p, s string) {
 	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// privilegedCaps is the CapEff line of a privileged container: every
+// capability Linux 5.9 knows (0-40) that this process's bounding set has
+// (this host withholds CAP_SYS_RESOURCE).
+func privilegedCaps() string {
+	var bits []int
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapBnd:"); ok {
+			n, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			for i := 0; i <= 40; i++ {
+				if n&(1<<i) != 0 {
+					bits = append(bits, i)
+				}
+			}
+		}
+	}
+	return capMask(bits...)
 }

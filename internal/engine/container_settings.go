@@ -105,6 +105,9 @@ func checkSettings(s Settings) error {
 	if s.OOMScoreAdj < -1000 || s.OOMScoreAdj > 1000 {
 		return fmt.Errorf("invalid --oom-score-adj %d: must be between -1000 and 1000: %w", s.OOMScoreAdj, errdefs.ErrInvalidArgument)
 	}
+	if err := checkCpuset(s.CpusetCpus); err != nil {
+		return err
+	}
 	return checkUlimits(s.Ulimits)
 }
 
