@@ -119,23 +119,37 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	return c, nil
 }
 
-// resolveRunImage finds ref in the store, pulling it as the pull policy
-// says ("missing" or "": when absent, "always", "never") for platform.
+// resolveRunImage finds ref in the store for platform (empty: the
+// host's), pulling it as the pull policy says: "missing" (or "") when it
+// is not there, "always", or "never". An image present for another
+// platform is an error.
 func (e *Engine) resolveRunImage(ctx context.Context, ref, pull, platform string) (*image, error) {
-	var img *image
-	err := errdefs.ErrNotFound
+	var local error
 	if pull != "always" {
-		img, _, err = e.findImage(ctx, ref)
-	}
-	if errors.Is(err, errdefs.ErrNotFound) && pull != "never" {
-		if _, perr := e.ParseReference(ref); perr == nil {
-			if _, perr := e.Pull(ctx, ref, PullOptions{Platform: platform}); perr != nil {
-				return nil, fmt.Errorf("pulling %s: %w", ref, perr)
-			}
-			img, _, err = e.findImage(ctx, ref)
+		img, err := e.localRunImage(ctx, ref, platform)
+		if err == nil || !errors.Is(err, errdefs.ErrNotFound) || pull == "never" {
+			return img, err
 		}
+		local = err
 	}
+	if _, perr := e.ParseReference(ref); perr != nil {
+		if local == nil {
+			local = perr
+		}
+		return nil, local
+	}
+	if _, err := e.Pull(ctx, ref, PullOptions{Platform: platform}); err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	return e.localRunImage(ctx, ref, platform)
+}
+
+func (e *Engine) localRunImage(ctx context.Context, ref, platform string) (*image, error) {
+	img, _, err := e.findImage(ctx, ref)
 	if err != nil {
+		return nil, err
+	}
+	if img, err = e.forPlatform(ctx, img, platform); err != nil {
 		return nil, err
 	}
 	if img.loadErr != nil {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -137,7 +139,15 @@ func (s Settings) specOptions(o *specgen.Options) {
 // image as Docker's container config shows them.
 func (s Settings) recorded(img ocispec.ImageConfig) Settings {
 	r := s
-	r.Labels = maps(s.Labels)
+	// The container's labels are the image's and the user's, as Docker
+	// merges them at create.
+	r.Labels = maps(img.Labels)
+	for k, v := range s.Labels {
+		if r.Labels == nil {
+			r.Labels = map[string]string{}
+		}
+		r.Labels[k] = v
+	}
 	r.CapAdd, r.CapDrop = slices.Clone(s.CapAdd), slices.Clone(s.CapDrop)
 	if r.User == "" {
 		r.User = img.User
@@ -166,6 +176,33 @@ func maps(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// forPlatform is img resolved for platform want: an index in the store
+// resolves to the host's platform, so it is loaded again for want. Only
+// the first record is used: they all name the same target.
+func (e *Engine) forPlatform(ctx context.Context, img *image, want string) (*image, error) {
+	if want == "" || len(img.records) == 0 {
+		return img, nil
+	}
+	p, err := registry.ParsePlatform(want)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --platform: %w", err)
+	}
+	r := img.records[0]
+	if mt := r.Target.MediaType; mt != ocispec.MediaTypeImageIndex && mt != "application/vnd.docker.distribution.manifest.list.v2+json" {
+		return img, nil
+	}
+	loaded, err := registry.Load(ctx, registry.Store{Content: e.content, Images: fixedRecord{r}}, r.Name, registry.WithPlatform(p))
+	if errors.Is(err, errdefs.ErrNotFound) {
+		// Not an error of --pull missing, which then pulls it.
+		return nil, fmt.Errorf("image %s was found but does not match the specified platform: wanted %s, which is not in the store: %w",
+			r.Name, want, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("image %s for --platform %s: %w", r.Name, want, err)
+	}
+	return &image{id: loaded.Manifest.Config.Digest.String(), records: img.records, loaded: loaded}, nil
 }
 
 // checkPlatform refuses an image present in the store for another
