@@ -207,7 +207,8 @@ func TestStopTimeoutFlag(t *testing.T) {
 func TestEntrypointFlag(t *testing.T) {
 	e, name := runEnv(t)
 	t.Cleanup(func() { e.run("rm", "-f", name) })
-	e.must("import", "-c", `ENTRYPOINT ["/bin/echo", "image-entrypoint"]`, "-c", `CMD ["image-cmd"]`, fixture.BusyboxRootfs(t), "entry:test")
+	e.must("import", "-c", `ENTRYPOINT ["/bin/echo", "image-entrypoint"]`, "-c", `CMD ["image-cmd"]`, "-c", "STOPSIGNAL SIGUSR2",
+		fixture.BusyboxRootfs(t), "entry:test")
 	if out := e.must("run", "--rm", "entry:test"); out != "image-entrypoint image-cmd\n" {
 		t.Errorf("image's entrypoint and cmd: %q", out)
 	}
@@ -223,6 +224,9 @@ func TestEntrypointFlag(t *testing.T) {
 	e.must("create", "--name", name, "--entrypoint", "", "entry:test", "true")
 	if got := inspectOne(t, e, name).Config.Entrypoint; got != nil {
 		t.Errorf(`inspect Entrypoint after --entrypoint "": %q, want null`, got)
+	}
+	if got := inspectOne(t, e, name).Config.StopSignal; got != "SIGUSR2" {
+		t.Errorf("inspect StopSignal = %q, want the image's SIGUSR2", got)
 	}
 	e.must("rm", "-f", name) // rm refuses a created container without -f (Docker's does not)
 }
