@@ -14,6 +14,8 @@ import (
 // checks mounts and snapshots; CheckLeaks processes).
 func TestRunFlagsBadValues(t *testing.T) {
 	e, name := runEnv(t)
+	badEnv := filepath.Join(t.TempDir(), "bad.env")
+	writeFile(t, badEnv, "# fine\nGOOD=1\nBAD NAME=x\n")
 	cases := []struct {
 		name  string
 		flags []string
@@ -27,6 +29,8 @@ func TestRunFlagsBadValues(t *testing.T) {
 		{"device missing", []string{"--device", "/nonexist"}, []string{"--device", "/nonexist"}},
 		{"device not a node", []string{"--device", "/etc/passwd"}, []string{"--device", "not a device node"}},
 		{"env-file missing", []string{"--env-file", "/missing"}, []string{"--env-file", "/missing"}},
+		{"env-file name with a space", []string{"--env-file", badEnv}, []string{"--env-file", "line 3", "BAD NAME"}},
+		{"env without a name", []string{"-e", "=x"}, []string{"--env", "=x"}},
 		{"label-file missing", []string{"--label-file", "/missing"}, []string{"--label-file", "/missing"}},
 		{"stop-signal", []string{"--stop-signal", "NOPE"}, []string{"--stop-signal", "NOPE"}},
 		{"pull", []string{"--pull", "sometimes"}, []string{`"--pull"`, "sometimes"}},
