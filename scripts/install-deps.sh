@@ -10,6 +10,7 @@ export PATH=/usr/local/go/bin:$PATH
 packages=(
   build-essential pkg-config libseccomp-dev   # cgo: the namespace joiner and seccomp
   busybox-static                              # test images and the demo
+  tini                                        # --init: /usr/bin/tini-static
   iproute2 iptables curl strace procps psmisc util-linux kmod cpio
   runc crun containerd docker.io podman skopeo umoci docker-registry
   containernetworking-plugins

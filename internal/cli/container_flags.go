@@ -15,6 +15,7 @@ import (
 type containerFlags struct {
 	o      engine.RunOptions
 	memory string
+	more   moreFlags // container_flags_more.go
 }
 
 func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
@@ -35,6 +36,7 @@ func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
 	f.Int64Var(&o.PidsLimit, "pids-limit", 0, "limit the number of processes (0: no limit)")
 	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, `security options: "seccomp=unconfined", "seccomp=<profile.json>", "no-new-privileges" (repeatable)`)
 	registerDNSFlags(f, &o.DNS)
+	cf.more.register(f, &o.Settings)
 }
 
 // options completes the options for IMAGE [CMD...]; what is wrong with the
@@ -53,6 +55,9 @@ func (cf *containerFlags) options(g *globals, args []string) (engine.RunOptions,
 			return o, exitError{exitUsage}
 		}
 		o.Memory = n
+	}
+	if err := cf.more.complete(g, &o); err != nil {
+		return o, err
 	}
 	return o, nil
 }

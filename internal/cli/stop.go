@@ -16,11 +16,15 @@ func stopCmd(g *globals) *cobra.Command {
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
+			timeout := time.Duration(secs) * time.Second
+			if !c.Flags().Changed("time") {
+				timeout = -1 // the container's --stop-timeout, else 10s
+			}
 			return eachContainer(ctx, g, args, "stopping", func(e *engine.Engine, ctr *engine.Container) error {
-				return e.StopContainer(ctx, ctr, time.Duration(secs)*time.Second)
+				return e.StopContainer(ctx, ctr, timeout)
 			})
 		},
 	}
-	c.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	c.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container (default: its --stop-timeout, else 10)")
 	return c
 }

@@ -48,6 +48,7 @@ type HostConfig struct {
 	AutoRemove  bool     `json:"AutoRemove"`
 	Binds       []string `json:"Binds"`
 	DNSHostConfig
+	HostSettings
 }
 
 // ContainerConfig is the part of the container's settings that is
@@ -60,6 +61,7 @@ type ContainerConfig struct {
 	Image      string            `json:"Image"`
 	WorkingDir string            `json:"WorkingDir"`
 	Labels     map[string]string `json:"Labels"`
+	ConfigSettings
 }
 
 // MountPoint is one bind mount the user asked for.
@@ -116,10 +118,15 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 			out.Config.Labels[k] = v
 		}
 	}
-	if spec, err := e.containerSpec(c); err == nil {
+	for k, v := range c.Settings.Labels {
+		out.Config.Labels[k] = v
+	}
+	spec, err := e.containerSpec(c)
+	if err == nil {
 		e.inspectSpec(&out, c, spec)
 	}
 	e.inspectEtc(&out, c)
+	inspectSettings(&out, c, spec)
 	return out, nil
 }
 

@@ -80,11 +80,13 @@ func (e *Engine) State(ctx context.Context, c *Container) (ContainerState, error
 	return cs, nil
 }
 
-// StopContainer sends the stop signal, then SIGKILL after timeout.
+// StopContainer sends the container's stop signal, then SIGKILL after
+// timeout; a negative timeout is the container's (--stop-timeout).
 func (e *Engine) StopContainer(ctx context.Context, c *Container, timeout time.Duration) error {
+	sig, timeout := c.stopSignal(), c.stopTimeout(timeout)
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
-		_, err := monitor.Open(dir).Stop(ctx, timeout)
+		_, err := monitor.Open(dir).StopSignal(ctx, sig, timeout)
 		return err
 	}
 	// The monitor died: the container may still run, and only the runtime
@@ -94,7 +96,7 @@ func (e *Engine) StopContainer(ctx context.Context, c *Container, timeout time.D
 		return err
 	}
 	rt := c.runtime()
-	if err := rt.Kill(ctx, c.ID, syscall.SIGTERM, false); err != nil {
+	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
 		return fmt.Errorf("stopping %s: %w", c.Name, err)
 	}
 	if waitStopped(ctx, rt, c.ID, timeout) {

@@ -53,6 +53,8 @@ type RunOptions struct {
 	Start bool
 	// DNS is --dns, --dns-search, --dns-option, --add-host, --domainname.
 	DNS DNSOptions
+	// Settings are the other create/run flags (container_settings.go).
+	Settings
 }
 
 // CreateContainer resolves the image (pulling it when the reference is not
@@ -71,7 +73,10 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if o.AutoRemove && restart.Name != "" && restart.Name != "no" {
 		return nil, fmt.Errorf("conflicting options: --restart and --rm: %w", errdefs.ErrInvalidArgument)
 	}
-	img, err := e.resolveRunImage(ctx, o.Image)
+	if err := checkRun(o); err != nil {
+		return nil, err
+	}
+	img, err := e.resolveRunImage(ctx, o.Image, o.Pull, o.Platform)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +92,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 		ID: id, Name: o.Name, Image: o.Image, ImageID: img.id, Created: time.Now().UTC(),
 		Runtime: rt.Path, RuntimeRoot: rt.Root, SnapshotKey: "container-" + id, AutoRemove: o.AutoRemove,
 		OpenStdin: o.Interactive, Tty: o.Tty,
+		Settings: o.Settings.recorded(img.loaded.Config.Config), RestartPolicy: restart,
 	}
 	if c.Name == "" {
 		c.Name = "cais_" + id[:12]
@@ -119,23 +125,43 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	return c, nil
 }
 
-func (e *Engine) resolveRunImage(ctx context.Context, ref string) (*image, error) {
-	img, _, err := e.findImage(ctx, ref)
-	if errors.Is(err, errdefs.ErrNotFound) {
-		if _, perr := e.ParseReference(ref); perr == nil {
-			if _, perr := e.Pull(ctx, ref, PullOptions{}); perr != nil {
-				return nil, fmt.Errorf("pulling %s: %w", ref, perr)
-			}
-			img, _, err = e.findImage(ctx, ref)
+// resolveRunImage finds ref in the store for platform (empty: the
+// host's), pulling it as the pull policy says: "missing" (or "") when it
+// is not there, "always", or "never". An image present for another
+// platform is an error.
+func (e *Engine) resolveRunImage(ctx context.Context, ref, pull, platform string) (*image, error) {
+	var local error
+	if pull != "always" {
+		img, err := e.localRunImage(ctx, ref, platform)
+		if err == nil || !errors.Is(err, errdefs.ErrNotFound) || pull == "never" {
+			return img, err
 		}
+		local = err
 	}
+	if _, perr := e.ParseReference(ref); perr != nil {
+		if local == nil {
+			local = perr
+		}
+		return nil, local
+	}
+	if _, err := e.Pull(ctx, ref, PullOptions{Platform: platform}); err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	return e.localRunImage(ctx, ref, platform)
+}
+
+func (e *Engine) localRunImage(ctx context.Context, ref, platform string) (*image, error) {
+	img, _, err := e.findImage(ctx, ref)
 	if err != nil {
+		return nil, err
+	}
+	if img, err = e.forPlatform(ctx, img, platform); err != nil {
 		return nil, err
 	}
 	if img.loadErr != nil {
 		return nil, fmt.Errorf("image %s: %w", ref, img.loadErr)
 	}
-	return img, nil
+	return img, checkPlatform(ref, platform, img)
 }
 
 // runtimeFor is the OCI runtime named by s, with its --root under the
@@ -229,12 +255,14 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	// a placeholder goes in and, if it survives, is rebuilt for them (the
 	// bounding set: a non-root user may gain those through setuid files).
 	defaultSeccomp := &specs.LinuxSeccomp{}
-	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, specgen.Options{
+	sopts := specgen.Options{
 		ID: c.ID, Name: c.Name, Hostname: hostname, Domainname: o.DNS.Domainname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
 		Mounts: mounts, HostsPath: files[0], ResolvConfPath: files[1], HostnamePath: files[2],
 		Memory: o.Memory, PidsLimit: o.PidsLimit, SecurityOpt: o.SecurityOpt, Seccomp: defaultSeccomp,
 		Tty: o.Tty, OpenStdin: o.Interactive,
-	})
+	}
+	o.Settings.specOptions(&sopts)
+	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, sopts)
 	if err != nil {
 		return monitor.Config{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cais-project/cais/internal/engine/monitor"
 	"github.com/cais-project/cais/internal/errdefs"
 )
 
@@ -37,6 +38,11 @@ type Container struct {
 	Tty       bool `json:"tty,omitempty"`
 	// DNS is what --dns, --add-host and the like asked for.
 	DNS DNSOptions `json:"dns,omitzero"`
+	// Settings are the create flags completed from the image (user,
+	// workdir, entrypoint, stop signal); they hold the stop signal and
+	// timeout and the labels. RestartPolicy is --restart's.
+	Settings      Settings              `json:"settings"`
+	RestartPolicy monitor.RestartPolicy `json:"restartPolicy"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }

@@ -111,7 +111,13 @@ func (c *Client) Kill(ctx context.Context, sig syscall.Signal) error {
 // timeout, and returns the final status. No restart policy restarts a
 // stopped container.
 func (c *Client) Stop(ctx context.Context, timeout time.Duration) (Status, error) {
-	return statusOf(c.call(ctx, request{Op: "stop", TimeoutMs: timeout.Milliseconds()}))
+	return c.StopSignal(ctx, syscall.SIGTERM, timeout)
+}
+
+// StopSignal is Stop with sig in place of SIGTERM (the container's
+// --stop-signal).
+func (c *Client) StopSignal(ctx context.Context, sig syscall.Signal, timeout time.Duration) (Status, error) {
+	return statusOf(c.call(ctx, request{Op: "stop", Signal: int(sig), TimeoutMs: timeout.Milliseconds()}))
 }
 
 // Wait blocks until the monitor is done with the container (it exited

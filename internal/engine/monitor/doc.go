@@ -33,8 +33,8 @@
 //	{"op":"status"}                      → {"status":{...}}
 //	{"op":"start"}                       → {"status":{...}}  start a created container
 //	{"op":"kill","signal":N}             → {}                kill(2) the init with N
-//	{"op":"stop","timeoutMs":N}          → {"status":{...}}  SIGTERM, SIGKILL after N ms;
-//	                                       a user stop: no restart follows
+//	{"op":"stop","signal":S,"timeoutMs":N} → {"status":{...}}  S (SIGTERM if 0), SIGKILL
+//	                                       after N ms; a user stop: no restart follows
 //	{"op":"wait"}                        → {"status":{...}}  when the monitor is done
 //	                                       with the container (exited, no restart due)
 //	{"op":"attach","stdin":true}         → {} then frames both ways

@@ -67,7 +67,7 @@ func (s *server) handle(conn *net.UnixConn) {
 		err := s.kill(ctx, syscall.Signal(req.Signal))
 		s.reply(conn, nil, err)
 	case "stop":
-		st := s.stop(ctx, time.Duration(req.TimeoutMs)*time.Millisecond)
+		st := s.stop(ctx, syscall.Signal(req.Signal), time.Duration(req.TimeoutMs)*time.Millisecond)
 		s.reply(conn, &st, nil)
 	case "wait":
 		// A client that goes away ends the wait: watch the connection.

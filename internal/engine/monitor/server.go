@@ -433,15 +433,17 @@ func (s *server) requestStop() {
 	s.stopOnce.Do(func() { close(s.stopCh) })
 }
 
-// stop is the stop request: SIGTERM, SIGKILL to every process after
-// timeout, then the final status once the monitor is done.
-func (s *server) stop(ctx context.Context, timeout time.Duration) Status {
+// stop is the stop request: sig (SIGTERM when 0), SIGKILL to every
+// process after timeout, then the final status once the monitor is done.
+func (s *server) stop(ctx context.Context, sig syscall.Signal, timeout time.Duration) Status {
 	s.requestStop()
 	s.mu.Lock()
 	r, state := s.cur, s.status.State
 	s.mu.Unlock()
 	if state == StateRunning || state == StateCreated {
-		sig := syscall.SIGTERM
+		if sig == 0 {
+			sig = syscall.SIGTERM
+		}
 		if state == StateCreated {
 			sig = syscall.SIGKILL // nothing runs yet to shut down cleanly
 		}

@@ -44,7 +44,7 @@ func normalizeCap(name string) (string, error) {
 		c = "CAP_" + c
 	}
 	if !slices.Contains(allCaps, c) {
-		return "", fmt.Errorf("unknown capability: %q: %w", name, errdefs.ErrInvalidArgument)
+		return "", fmt.Errorf("unknown capability %q (--cap-add, --cap-drop): %w", name, errdefs.ErrInvalidArgument)
 	}
 	return c, nil
 }
@@ -53,7 +53,11 @@ func normalizeCap(name string) (string, error) {
 // privileged container gets all; otherwise the defaults, emptied by
 // --cap-drop ALL or less the dropped ones, then all of them with --cap-add
 // ALL or plus the added ones. The result is in allCaps order.
-func capabilities(privileged bool, add, drop []string) ([]string, error) {
+//
+// host, when not nil, are the capabilities the caller can grant (its own
+// bounding set): "all" means all of those, and asking for another one by
+// name is an error rather than a runtime that fails to apply it.
+func capabilities(privileged bool, add, drop, host []string) ([]string, error) {
 	adds, err := normalizeCaps(add)
 	if err != nil {
 		return nil, err
@@ -62,8 +66,17 @@ func capabilities(privileged bool, add, drop []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	all := allCaps
+	if host != nil {
+		all = slices.DeleteFunc(slices.Clone(allCaps), func(c string) bool { return !slices.Contains(host, c) })
+		for _, c := range adds {
+			if c != "ALL" && !slices.Contains(host, c) {
+				return nil, fmt.Errorf("--cap-add %s: cais itself does not hold this capability, so it cannot grant it: %w", c, errdefs.ErrInvalidArgument)
+			}
+		}
+	}
 	if privileged {
-		return slices.Clone(allCaps), nil
+		return slices.Clone(all), nil
 	}
 	set := map[string]bool{}
 	if !slices.Contains(drops, "ALL") {
@@ -75,7 +88,7 @@ func capabilities(privileged bool, add, drop []string) ([]string, error) {
 		}
 	}
 	if slices.Contains(adds, "ALL") {
-		for _, c := range allCaps {
+		for _, c := range all {
 			set[c] = !slices.Contains(drops, c)
 		}
 	} else {
@@ -84,7 +97,7 @@ func capabilities(privileged bool, add, drop []string) ([]string, error) {
 		}
 	}
 	var caps []string
-	for _, c := range allCaps {
+	for _, c := range all {
 		if set[c] {
 			caps = append(caps, c)
 		}
@@ -102,4 +115,16 @@ func normalizeCaps(names []string) ([]string, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// CapsFromMask names the capabilities whose bits are set in mask (as in
+// /proc/PID/status), of those allCaps lists.
+func CapsFromMask(mask uint64) []string {
+	caps := []string{}
+	for i, c := range allCaps {
+		if mask&(1<<i) != 0 {
+			caps = append(caps, c)
+		}
+	}
+	return caps
 }

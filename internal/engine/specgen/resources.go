@@ -72,14 +72,14 @@ func resources(o Options) (*specs.LinuxResources, []specs.LinuxDevice, error) {
 	}
 	if o.Memory > 0 || o.MemorySwap != 0 {
 		if o.MemorySwap != 0 && o.Memory == 0 {
-			return nil, nil, fmt.Errorf("memory swap limit needs a memory limit: %w", errdefs.ErrInvalidArgument)
+			return nil, nil, fmt.Errorf("--memory-swap needs --memory: %w", errdefs.ErrInvalidArgument)
 		}
 		swap := o.MemorySwap
 		if swap == 0 {
 			swap = 2 * o.Memory
 		}
 		if swap > 0 && swap < o.Memory {
-			return nil, nil, fmt.Errorf("memory swap limit %d is below the memory limit %d: %w", swap, o.Memory, errdefs.ErrInvalidArgument)
+			return nil, nil, fmt.Errorf("--memory-swap %d is below the --memory limit %d: %w", swap, o.Memory, errdefs.ErrInvalidArgument)
 		}
 		r.Memory = &specs.LinuxMemory{Limit: i64(o.Memory), Swap: i64(swap)}
 	}
@@ -100,7 +100,7 @@ func resources(o Options) (*specs.LinuxResources, []specs.LinuxDevice, error) {
 	}
 	if o.BlkioWeight != 0 {
 		if o.BlkioWeight < 10 || o.BlkioWeight > 1000 {
-			return nil, nil, fmt.Errorf("blkio weight %d: must be 10 to 1000: %w", o.BlkioWeight, errdefs.ErrInvalidArgument)
+			return nil, nil, fmt.Errorf("invalid --blkio-weight %d: must be 10 to 1000: %w", o.BlkioWeight, errdefs.ErrInvalidArgument)
 		}
 		w := o.BlkioWeight
 		r.BlockIO = &specs.LinuxBlockIO{Weight: &w}
@@ -120,7 +120,7 @@ func clonePtr(p *int64) *int64 {
 // host node for its type and numbers.
 func parseDevice(spec string) (specs.LinuxDevice, specs.LinuxDeviceCgroup, error) {
 	bad := func(why string) error {
-		return fmt.Errorf("invalid device %q: %s: %w", spec, why, errdefs.ErrInvalidArgument)
+		return fmt.Errorf("invalid --device %q: %s: %w", spec, why, errdefs.ErrInvalidArgument)
 	}
 	parts := strings.Split(spec, ":")
 	host, dest, perms := parts[0], parts[0], "rwm"
@@ -145,7 +145,7 @@ func parseDevice(spec string) (specs.LinuxDevice, specs.LinuxDeviceCgroup, error
 	}
 	fi, err := os.Stat(host)
 	if err != nil {
-		return specs.LinuxDevice{}, specs.LinuxDeviceCgroup{}, fmt.Errorf("device %q: %w", spec, err)
+		return specs.LinuxDevice{}, specs.LinuxDeviceCgroup{}, fmt.Errorf("invalid --device %q: %w", spec, errInvalid(err))
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	var typ string
@@ -188,7 +188,7 @@ func rlimits(ulimits []string) ([]specs.POSIXRlimit, error) {
 	seen := map[string]int{}
 	for _, u := range ulimits {
 		bad := func(why string) error {
-			return fmt.Errorf("invalid ulimit %q: %s: %w", u, why, errdefs.ErrInvalidArgument)
+			return fmt.Errorf("invalid --ulimit %q: %s: %w", u, why, errdefs.ErrInvalidArgument)
 		}
 		name, val, ok := strings.Cut(u, "=")
 		if !ok {
@@ -228,4 +228,9 @@ func parseLimit(s string) (uint64, error) {
 		return ^uint64(0), nil
 	}
 	return strconv.ParseUint(s, 10, 64)
+}
+
+// errInvalid classifies err as errdefs.ErrInvalidArgument, keeping its text.
+func errInvalid(err error) error {
+	return fmt.Errorf("%v: %w", err, errdefs.ErrInvalidArgument)
 }

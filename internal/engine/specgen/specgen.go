@@ -44,6 +44,10 @@ type Options struct {
 	// CapAdd and CapDrop take names with or without "CAP_", any case, or
 	// "ALL".
 	CapAdd, CapDrop []string
+	// HostCaps, when not nil, are the capabilities the caller can grant
+	// (its bounding set): privileged and "ALL" mean those, and naming
+	// another is an error.
+	HostCaps []string
 	// SecurityOpt: "no-new-privileges[=true|false]", "seccomp=unconfined",
 	// "seccomp=<file>" (OCI or Docker profile JSON), "apparmor=..." and
 	// "label=..." (accepted and ignored: this host has no LSM support).
@@ -128,7 +132,7 @@ func Generate(img ocispec.ImageConfig, rootfs string, o Options) (*specs.Spec, e
 	if err != nil {
 		return nil, err
 	}
-	caps, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop)
+	caps, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop, o.HostCaps)
 	if err != nil {
 		return nil, err
 	}
@@ -324,10 +328,10 @@ func sysctls(dst, req map[string]string, network string) error {
 		case slices.Contains(ipc, k) || strings.HasPrefix(k, "fs.mqueue."):
 		case strings.HasPrefix(k, "net."):
 			if network == "host" {
-				return fmt.Errorf("sysctl %q is not allowed in host network mode: %w", k, errdefs.ErrInvalidArgument)
+				return fmt.Errorf("invalid --sysctl %q: not allowed in host network mode: %w", k, errdefs.ErrInvalidArgument)
 			}
 		default:
-			return fmt.Errorf("sysctl %q is not allowed: it is not namespaced: %w", k, errdefs.ErrInvalidArgument)
+			return fmt.Errorf("invalid --sysctl %q: not allowed: it is not namespaced: %w", k, errdefs.ErrInvalidArgument)
 		}
 		dst[k] = v
 	}
@@ -378,4 +382,25 @@ func applySecurityOpts(s *specs.Spec, o Options) error {
 	}
 	s.Linux.Seccomp = profile
 	return nil
+}
+
+// Validate checks what of o can be checked without the image and rootfs
+// (capabilities, ulimits, sysctls, devices, resources, network mode), so a
+// caller can refuse bad input before it makes anything. Generate checks
+// the same again.
+func Validate(o Options) error {
+	if _, err := capabilities(o.Privileged, o.CapAdd, o.CapDrop, o.HostCaps); err != nil {
+		return err
+	}
+	if _, err := rlimits(o.Ulimits); err != nil {
+		return err
+	}
+	if _, err := namespaces(o.Network); err != nil {
+		return err
+	}
+	if err := sysctls(map[string]string{}, o.Sysctls, o.Network); err != nil {
+		return err
+	}
+	_, _, err := resources(o)
+	return err
 }

@@ -49,11 +49,8 @@ func (c *Container) Start(ctx context.Context) (warnings []error, err error) {
 // delete) must not leave start, which holds the container's lock, waiting
 // for a writer that will never come.
 func (c *Container) releaseInit(fifoPath string) error {
-	fd, err := unix.Open(fifoPath, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("opening the exec fifo: %w", err)
-	}
-	defer unix.Close(fd)
+	// The pidfd comes first: once the fifo is open the init runs the
+	// program, which may exit and be reaped before a later PidfdOpen.
 	gone := fmt.Errorf("cannot start container %s: its init exited before starting the process: %w", c.state.ID, errdefs.ErrConflict)
 	pidfd, err := unix.PidfdOpen(c.state.Pid, 0)
 	if err != nil {
@@ -63,6 +60,11 @@ func (c *Container) releaseInit(fifoPath string) error {
 	if start, _, err := procStart(c.state.Pid); err != nil || start != c.state.PidStart {
 		return gone
 	}
+	fd, err := unix.Open(fifoPath, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening the exec fifo: %w", err)
+	}
+	defer unix.Close(fd)
 	got := 0
 	buf := make([]byte, 16)
 	// drain reads what the fifo holds now; it reports whether the writer
