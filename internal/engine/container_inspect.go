@@ -46,6 +46,9 @@ type HostConfig struct {
 	NetworkMode string   `json:"NetworkMode"`
 	AutoRemove  bool     `json:"AutoRemove"`
 	Binds       []string `json:"Binds"`
+	// RestartPolicy and the embedded limits are `cais update`'s.
+	RestartPolicy InspectRestartPolicy `json:"RestartPolicy"`
+	InspectResources
 }
 
 // ContainerConfig is the part of the container's settings that is
@@ -93,7 +96,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 		ID: c.ID, Created: inspectTime(c.Created), Image: c.ImageID, Name: "/" + c.Name,
 		Args: []string{}, Mounts: []MountPoint{},
 		State: ContainerInspectState{
-			Status: st.State, Running: st.State == monitor.StateRunning, Restarting: st.State == monitor.StateRestarting,
+			Status: st.State, Running: st.State == monitor.StateRunning || st.State == StatePaused, Paused: st.State == StatePaused, Restarting: st.State == monitor.StateRestarting,
 			ExitCode: st.ExitCode, StartedAt: inspectTime(st.StartedAt), FinishedAt: inspectTime(st.FinishedAt),
 		},
 		HostConfig: HostConfig{AutoRemove: c.AutoRemove, Binds: []string{}},
@@ -113,9 +116,11 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 			out.Config.Labels[k] = v
 		}
 	}
-	if spec, err := e.containerSpec(c); err == nil {
+	spec, err := e.containerSpec(c)
+	if err == nil {
 		e.inspectSpec(&out, c, spec)
 	}
+	inspectResources(&out.HostConfig, c, spec)
 	return out, nil
 }
 

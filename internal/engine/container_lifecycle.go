@@ -18,10 +18,16 @@ func (e *Engine) KillContainer(ctx context.Context, c *Container, sig syscall.Si
 		return err
 	}
 	dir := e.monitorDir(c.ID)
-	if st.State != monitor.StateRunning || !monitor.Alive(dir) {
+	if (st.State != monitor.StateRunning && st.State != StatePaused) || !monitor.Alive(dir) {
 		return fmt.Errorf("container %s is not running: %w", c.Name, errdefs.ErrConflict)
 	}
-	return monitor.Open(dir).Kill(ctx, sig)
+	if err := monitor.Open(dir).Kill(ctx, sig); err != nil {
+		return err
+	}
+	if sig == syscall.SIGKILL { // as Docker: a paused container is thawed to die
+		return e.thawForStop(ctx, c)
+	}
+	return nil
 }
 
 // WaitExit waits until the container is done and returns its exit code;
@@ -70,7 +76,7 @@ func (e *Engine) RecreateContainer(ctx context.Context, c *Container) error {
 		return fmt.Errorf("deleting the old %s in the runtime: %w", c.Name, err)
 	}
 	cfg := monitor.Config{ID: c.ID, Bundle: e.runDir(c.ID), Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}
-	return e.spawnMonitor(ctx, c, rt, cfg, RunOptions{AutoRemove: c.AutoRemove})
+	return e.spawnMonitor(ctx, c, rt, cfg, RunOptions{AutoRemove: c.AutoRemove, Restart: c.RestartPolicy})
 }
 
 // RestartContainer stops the container (SIGKILL after timeout) if it
