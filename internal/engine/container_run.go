@@ -81,7 +81,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	c := &Container{
 		ID: id, Name: o.Name, Image: o.Image, ImageID: img.id, Created: time.Now().UTC(),
 		Runtime: rt.Path, RuntimeRoot: rt.Root, SnapshotKey: "container-" + id, AutoRemove: o.AutoRemove,
-		OpenStdin: o.Interactive, Tty: o.Tty,
+		OpenStdin: o.Interactive, Tty: o.Tty, RestartPolicy: o.Restart,
 	}
 	if c.Name == "" {
 		c.Name = "cais_" + id[:12]

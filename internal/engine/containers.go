@@ -31,6 +31,9 @@ type Container struct {
 	// SnapshotKey is the active snapshot holding the container's rootfs.
 	SnapshotKey string `json:"snapshotKey"`
 	AutoRemove  bool   `json:"autoRemove"`
+	// RestartPolicy is Docker's --restart value ("" is "no"); the next
+	// monitor spawned for the container applies it.
+	RestartPolicy string `json:"restartPolicy,omitempty"`
 	// OpenStdin: the container's stdin stays open for attach (run -i);
 	// Tty: its process has a terminal (run -t).
 	OpenStdin bool `json:"openStdin,omitempty"`
