@@ -142,7 +142,7 @@ func statsRow(t statsTarget, prev, cur engine.StatsSample, noTrunc bool) row {
 	}
 	return row{
 		"Container": t.arg, "ID": shortID(t.c.ID, noTrunc), "Name": t.c.Name,
-		"CPUPerc": fmt.Sprintf("%.2f%%", cpu),
+		"CPUPerc":  fmt.Sprintf("%.2f%%", cpu),
 		"MemUsage": units.BytesSize(float64(cur.MemUsage)) + " / " + units.BytesSize(float64(cur.MemLimit)),
 		"MemPerc":  fmt.Sprintf("%.2f%%", mem),
 		"NetIO":    pair(cur.NetRx, cur.NetTx), "BlockIO": pair(cur.BlkRead, cur.BlkWrite),
