@@ -55,7 +55,12 @@ func updateCmd(g *globals) *cobra.Command {
 func (uf *updateFlags) options(f *pflag.FlagSet) (engine.UpdateOptions, error) {
 	var o engine.UpdateOptions
 	n := 0
-	f.Visit(func(*pflag.Flag) { n++ })
+	for _, name := range []string{"memory", "memory-swap", "cpus", "cpu-shares", "cpu-quota", "cpu-period",
+		"cpuset-cpus", "pids-limit", "blkio-weight", "restart"} {
+		if f.Changed(name) {
+			n++
+		}
+	}
 	if n == 0 {
 		return o, errors.New("you must provide one or more flags when using this command")
 	}
