@@ -270,3 +270,34 @@ func TestRename(t *testing.T) {
 		t.Errorf("name index after rm: %v %v, want empty", left, err)
 	}
 }
+
+// TestUpdateNotRunning: a created container is updated in the runtime, an
+// exited one in its bundle; either way its next start has the limits, and
+// restart of a paused container runs it again.
+func TestUpdateNotRunning(t *testing.T) {
+	e, name := runEnv(t)
+	t.Cleanup(func() { e.run("rm", "-f", name) })
+	e.must(append([]string{"create", "--name", name, "busybox:test"}, sleeper(name)...)...)
+	e.must("update", "--pids-limit", "9", name)
+	e.must("start", name)
+	pidsMax := func() string {
+		return readTrim(t, cgroupFile(t, initPid(t, e, name), "pids", "pids.max", "pids.max"))
+	}
+	if got := pidsMax(); got != "9" {
+		t.Errorf("pids.max after updating a created container and starting it: %s", got)
+	}
+	e.must("stop", "-t", "0", name)
+	e.must("update", "--pids-limit", "11", name)
+	if got := e.must("inspect", "--format", "{{.State.Status}} {{.HostConfig.PidsLimit}}", name); got != "exited 11\n" {
+		t.Errorf("inspect after updating an exited container: %q", got)
+	}
+	e.must("start", name)
+	if got := pidsMax(); got != "11" {
+		t.Errorf("pids.max after updating an exited container and starting it: %s", got)
+	}
+	e.must("pause", name)
+	e.must("restart", "-t", "0", name)
+	if got := e.must("inspect", "--format", "{{.State.Status}}", name); got != "running\n" {
+		t.Errorf("restart of a paused container: status %q", got)
+	}
+}

@@ -86,7 +86,7 @@ func (e *Engine) RestartContainer(ctx context.Context, c *Container, timeout tim
 	if err != nil {
 		return err
 	}
-	if st.State == monitor.StateRunning || st.State == monitor.StateRestarting {
+	if st.State == monitor.StateRunning || st.State == monitor.StateRestarting || st.State == StatePaused {
 		if err := e.StopContainer(ctx, c, timeout); err != nil {
 			return err
 		}
