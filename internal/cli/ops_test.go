@@ -38,6 +38,17 @@ func TestPauseUnpause(t *testing.T) {
 			if got := e.must("ps", "--filter", "status=paused", "--format", "{{.Names}}"); got != name+"\n" {
 				t.Errorf("ps --filter status=paused: %q", got)
 			}
+			// What reads a paused container still works; exec is refused
+			// rather than left frozen.
+			if got := e.must("stats", "--no-stream", "--format", "{{.PIDs}}", name); got != "2\n" {
+				t.Errorf("stats of a paused container: PIDs %q, want 2", got)
+			}
+			if top := e.must("top", name); !strings.Contains(top, "sleep 300\n") {
+				t.Errorf("top of a paused container:\n%s", top)
+			}
+			if r := e.run("exec", name, "true"); r.code != 1 {
+				t.Errorf("exec into a paused container: code %d stderr %q, want 1", r.code, r.stderr)
+			}
 			if r := e.run("pause", name); r.code != 1 || !strings.Contains(r.stderr, "already paused") {
 				t.Errorf("pause twice: code %d stderr %q, want 1 and \"already paused\"", r.code, r.stderr)
 			}
