@@ -50,6 +50,13 @@ func (e *Engine) UpdateContainer(ctx context.Context, c *Container, o UpdateOpti
 			return fmt.Errorf("restart policy cannot be updated because AutoRemove is enabled for the container: %w", errdefs.ErrInvalidArgument)
 		}
 	}
+	// One update at a time changes the spec and the record: two racing
+	// read-modify-writes would lose one.
+	unlock, err := e.lockContainers()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	spec, err := e.containerSpec(c)
 	if err != nil {
 		return err
@@ -84,11 +91,6 @@ func (e *Engine) UpdateContainer(ctx context.Context, c *Container, o UpdateOpti
 		}
 	}
 	if o.Restart != nil {
-		unlock, err := e.lockContainers()
-		if err != nil {
-			return err
-		}
-		defer unlock()
 		cur, err := e.loadContainer(c.ID)
 		if err != nil {
 			return err
