@@ -189,6 +189,27 @@ func TestUpdatePaused(t *testing.T) {
 	if got := e.must("inspect", "--format", "{{.State.Status}} {{.HostConfig.PidsLimit}}", name); got != "paused 7\n" {
 		t.Errorf("inspect: %q", got)
 	}
+	// A block I/O weight is either enforced or discarded with Docker's
+	// warning, never only claimed by inspect.
+	r := e.run("update", "--blkio-weight", "300", name)
+	weight := strings.TrimSpace(e.must("inspect", "--format", "{{.HostConfig.BlkioWeight}}", name))
+	if r.code != 0 {
+		t.Fatalf("update --blkio-weight: code %d stderr %q", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "WARNING: Your kernel does not support Block I/O weight") {
+		if weight != "0" {
+			t.Errorf("a discarded weight shows in inspect as %s", weight)
+		}
+		return
+	}
+	found := false
+	for _, f := range [][2]string{{"blkio.weight", "io.weight"}, {"blkio.bfq.weight", "io.bfq.weight"}} {
+		b, err := os.ReadFile(cgroupFile(t, pid, "blkio", f[0], f[1]))
+		found = found || err == nil && strings.Contains(string(b), "300")
+	}
+	if weight != "300" || !found {
+		t.Errorf("blkio weight without a warning: inspect %s, in the cgroup: %v", weight, found)
+	}
 }
 
 // TestTop: top lists the container's processes in host ps rows.

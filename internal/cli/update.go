@@ -32,7 +32,11 @@ func updateCmd(g *globals) *cobra.Command {
 			}
 			ctx := c.Context()
 			return eachContainer(ctx, g, args, "updating", func(e *engine.Engine, ctr *engine.Container) error {
-				return e.UpdateContainer(ctx, ctr, o)
+				warnings, err := e.UpdateContainer(ctx, ctr, o)
+				for _, w := range warnings {
+					fmt.Fprintln(g.stderr, "WARNING:", w)
+				}
+				return err
 			})
 		},
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,8 +42,18 @@ const cfsPeriod = 100000
 // paused container through `runtime update --resources -`, and writes them
 // into the bundle's config.json (and a restart policy into the record) so
 // inspect and the next start see them. Nothing changes when the runtime
-// refuses.
-func (e *Engine) UpdateContainer(ctx context.Context, c *Container, o UpdateOptions) error {
+// refuses. The warnings name what was discarded because the host cannot
+// enforce it (as Docker's update warnings).
+func (e *Engine) UpdateContainer(ctx context.Context, c *Container, o UpdateOptions) (warnings []string, err error) {
+	if o.BlkioWeight != nil && *o.BlkioWeight != 0 && !blkioWeightSupported() {
+		warnings = append(warnings, "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.")
+		o.BlkioWeight = nil
+	}
+	err = e.updateContainer(ctx, c, o)
+	return warnings, err
+}
+
+func (e *Engine) updateContainer(ctx context.Context, c *Container, o UpdateOptions) error {
 	if o.Restart != nil {
 		if _, err := monitor.ParseRestartPolicy(*o.Restart); err != nil {
 			return err
@@ -276,6 +288,22 @@ func checkCpuset(s string) error {
 		}
 	}
 	return nil
+}
+
+// blkioWeightSupported reports whether the host's cgroups have a block I/O
+// weight to write: runtimes skip a missing file silently, so a weight the
+// host cannot enforce would otherwise show in inspect as if it held.
+func blkioWeightSupported() bool {
+	if cgroupVersion("/sys/fs/cgroup") == "2" {
+		b, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers")
+		return err == nil && slices.Contains(strings.Fields(string(b)), "io")
+	}
+	for _, f := range []string{"blkio.weight", "blkio.bfq.weight"} {
+		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/blkio", f)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func ptr(v int64) *int64    { return &v }
