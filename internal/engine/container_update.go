@@ -45,6 +45,9 @@ const cfsPeriod = 100000
 // refuses. The warnings name what was discarded because the host cannot
 // enforce it (as Docker's update warnings).
 func (e *Engine) UpdateContainer(ctx context.Context, c *Container, o UpdateOptions) (warnings []string, err error) {
+	if w := o.BlkioWeight; w != nil && *w != 0 && (*w < 10 || *w > 1000) {
+		return nil, fmt.Errorf("range of blkio weight is from 10 to 1000: %w", errdefs.ErrInvalidArgument)
+	}
 	if o.BlkioWeight != nil && *o.BlkioWeight != 0 && !blkioWeightSupported() {
 		warnings = append(warnings, "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.")
 		o.BlkioWeight = nil
