@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cais-project/cais/internal/version"
 )
 
 func infoCmd(g *globals) *cobra.Command {
@@ -25,8 +27,12 @@ func infoCmd(g *globals) *cobra.Command {
 			if format != "" {
 				return printTemplate(g, format, []any{in})
 			}
-			fmt.Fprintf(g.stdout, "Images: %d\nStorage Driver: %s\nCgroup Version: %s\nRuntimes: %s\nCais Root Dir: %s\nCais Run Root Dir: %s\n",
-				in.Images, in.Driver, in.CgroupVersion, strings.Join(in.Runtimes, " "), in.Root, in.RunRoot)
+			// Docker's layout: a Client section, then the Server's.
+			fmt.Fprintf(g.stdout, "Client:\n Version:    %s\n Context:    default\n Debug Mode: false\n\n", version.Version)
+			fmt.Fprintf(g.stdout, "Server:\n Containers: %d\n  Running: %d\n  Paused: %d\n  Stopped: %d\n Images: %d\n Server Version: %s\n",
+				in.Containers, in.ContainersRunning, in.ContainersPaused, in.ContainersStopped, in.Images, version.Version)
+			fmt.Fprintf(g.stdout, " Storage Driver: %s\n Cgroup Version: %s\n Runtimes: %s\n Default Runtime: cais-runtime\n Cais Root Dir: %s\n Cais Run Root Dir: %s\n",
+				in.Driver, in.CgroupVersion, strings.Join(in.Runtimes, " "), in.Root, in.RunRoot)
 			return nil
 		},
 	}

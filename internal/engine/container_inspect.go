@@ -49,6 +49,8 @@ type HostConfig struct {
 	Binds       []string `json:"Binds"`
 	DNSHostConfig
 	HostSettings
+	// The limits `cais update` changes, read from the bundle's spec.
+	InspectResources
 }
 
 // ContainerConfig is the part of the container's settings that is
@@ -98,7 +100,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 		ID: c.ID, Created: inspectTime(c.Created), Image: c.ImageID, Name: "/" + c.Name,
 		Args: []string{}, Mounts: []MountPoint{},
 		State: ContainerInspectState{
-			Status: st.State, Running: st.State == monitor.StateRunning, Restarting: st.State == monitor.StateRestarting,
+			Status: st.State, Running: st.State == monitor.StateRunning || st.State == StatePaused, Paused: st.State == StatePaused, Restarting: st.State == monitor.StateRestarting,
 			ExitCode: st.ExitCode, StartedAt: inspectTime(st.StartedAt), FinishedAt: inspectTime(st.FinishedAt),
 		},
 		HostConfig: HostConfig{AutoRemove: c.AutoRemove, Binds: []string{}},
@@ -126,7 +128,8 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 		e.inspectSpec(&out, c, spec)
 	}
 	e.inspectEtc(&out, c)
-	inspectSettings(&out, c, spec)
+	inspectSettings(&out, c)
+	inspectResources(&out.HostConfig, spec)
 	return out, nil
 }
 

@@ -1,17 +1,9 @@
 package engine
 
-import (
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-)
-
 // HostSettings are the HostConfig fields of inspect that the create flags
-// of container_settings.go set, with Docker's names.
+// of container_settings.go set, with Docker's names; the resource limits
+// that `cais update` can change are InspectResources, read from the spec.
 type HostSettings struct {
-	MemorySwap     int64         `json:"MemorySwap"`
-	NanoCpus       int64         `json:"NanoCpus"`
-	CpuShares      int64         `json:"CpuShares"`
-	CpusetCpus     string        `json:"CpusetCpus"`
-	BlkioWeight    uint16        `json:"BlkioWeight"`
 	OomScoreAdj    int           `json:"OomScoreAdj"`
 	Privileged     bool          `json:"Privileged"`
 	ReadonlyRootfs bool          `json:"ReadonlyRootfs"`
@@ -40,18 +32,11 @@ type ConfigSettings struct {
 // defaultShmSize is /dev/shm's size when --shm-size is not given.
 const defaultShmSize = 64 << 20
 
-// inspectSettings fills what the record's settings say; spec (nil when it
-// cannot be read) gives the swap limit as applied.
-func inspectSettings(out *ContainerInspect, c *Container, spec *specs.Spec) {
+// inspectSettings fills what the record's settings say.
+func inspectSettings(out *ContainerInspect, c *Container) {
 	s := c.Settings
 	h := &out.HostConfig.HostSettings
-	h.MemorySwap, h.NanoCpus, h.CpuShares, h.CpusetCpus = s.MemorySwap, s.NanoCPUs, s.CPUShares, s.CpusetCpus
-	if spec != nil && spec.Linux != nil && spec.Linux.Resources != nil {
-		if m := spec.Linux.Resources.Memory; m != nil && m.Swap != nil {
-			h.MemorySwap = *m.Swap // Docker shows twice the memory when unset
-		}
-	}
-	h.BlkioWeight, h.OomScoreAdj = s.BlkioWeight, s.OOMScoreAdj
+	h.OomScoreAdj = s.OOMScoreAdj
 	h.Privileged, h.ReadonlyRootfs = s.Privileged, s.ReadOnly
 	h.CapAdd, h.CapDrop = s.CapAdd, s.CapDrop
 	if s.Init {

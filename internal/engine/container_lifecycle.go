@@ -18,10 +18,16 @@ func (e *Engine) KillContainer(ctx context.Context, c *Container, sig syscall.Si
 		return err
 	}
 	dir := e.monitorDir(c.ID)
-	if st.State != monitor.StateRunning || !monitor.Alive(dir) {
+	if (st.State != monitor.StateRunning && st.State != StatePaused) || !monitor.Alive(dir) {
 		return fmt.Errorf("container %s is not running: %w", c.Name, errdefs.ErrConflict)
 	}
-	return monitor.Open(dir).Kill(ctx, sig)
+	if err := monitor.Open(dir).Kill(ctx, sig); err != nil {
+		return err
+	}
+	if sig == syscall.SIGKILL { // as Docker: a paused container is thawed to die
+		return e.thawForStop(ctx, c)
+	}
+	return nil
 }
 
 // WaitExit waits until the container is done and returns its exit code;
@@ -80,7 +86,7 @@ func (e *Engine) RestartContainer(ctx context.Context, c *Container, timeout tim
 	if err != nil {
 		return err
 	}
-	if st.State == monitor.StateRunning || st.State == monitor.StateRestarting {
+	if st.State == monitor.StateRunning || st.State == monitor.StateRestarting || st.State == StatePaused {
 		if err := e.StopContainer(ctx, c, timeout); err != nil {
 			return err
 		}

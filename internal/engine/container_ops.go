@@ -62,7 +62,7 @@ func (e *Engine) State(ctx context.Context, c *Container) (ContainerState, error
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
 		if st, err := monitor.Open(dir).Status(ctx); err == nil {
-			return ContainerState{State: st.State, ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}, nil
+			return e.withPause(ctx, c, ContainerState{State: st.State, ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}), nil
 		}
 	}
 	saved, serr := monitor.ReadState(dir)
@@ -77,13 +77,16 @@ func (e *Engine) State(ctx context.Context, c *Container) (ContainerState, error
 	if rec.State == monitor.RecoveredGone {
 		cs.State = monitor.StateExited
 	}
-	return cs, nil
+	return e.withPause(ctx, c, cs), nil
 }
 
 // StopContainer sends the container's stop signal, then SIGKILL after
 // timeout; a negative timeout is the container's (--stop-timeout).
 func (e *Engine) StopContainer(ctx context.Context, c *Container, timeout time.Duration) error {
 	sig, timeout := c.stopSignal(), c.stopTimeout(timeout)
+	if err := e.thawForStop(ctx, c); err != nil {
+		return err
+	}
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
 		_, err := monitor.Open(dir).StopSignal(ctx, sig, timeout)
@@ -140,6 +143,9 @@ func (e *Engine) RemoveContainer(ctx context.Context, c *Container, force bool) 
 		if err == nil && st.State != monitor.StateExited {
 			if !force {
 				return fmt.Errorf("container %s is %s: stop it or use force: %w", c.Name, st.State, errdefs.ErrConflict)
+			}
+			if err := e.thawForStop(ctx, c); err != nil {
+				return err
 			}
 			if _, err := monitor.Open(dir).Stop(ctx, 0); err != nil {
 				return fmt.Errorf("killing %s: %w", c.Name, err)
@@ -218,7 +224,7 @@ func (e *Engine) ListContainers(ctx context.Context, all bool) ([]ContainerSumma
 		if err != nil {
 			return nil, fmt.Errorf("state of %s: %w", c.Name, err)
 		}
-		if all || st.State == monitor.StateRunning || st.State == monitor.StateRestarting {
+		if all || st.State == monitor.StateRunning || st.State == monitor.StateRestarting || st.State == StatePaused {
 			out = append(out, ContainerSummary{Container: *c, ContainerState: st})
 		}
 	}

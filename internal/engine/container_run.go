@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -268,6 +269,9 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	}
 	if spec.Linux.Seccomp == defaultSeccomp { // no --security-opt replaced it
 		spec.Linux.Seccomp = seccompdefault.Profile(spec.Process.Capabilities.Bounding)
+	}
+	if o.NanoCPUs > 0 { // inspect shows --cpus as NanoCpus, as `cais update` keeps it
+		spec.Annotations[annotationNanoCPUs] = strconv.FormatInt(o.NanoCPUs, 10)
 	}
 	c.Command = spec.Process.Args
 	if err := e.saveContainer(c); err != nil {

@@ -40,7 +40,9 @@ type Container struct {
 	DNS DNSOptions `json:"dns,omitzero"`
 	// Settings are the create flags completed from the image (user,
 	// workdir, entrypoint, stop signal); they hold the stop signal and
-	// timeout and the labels. RestartPolicy is --restart's.
+	// timeout and the labels. RestartPolicy is --restart's (or `cais
+	// update --restart`'s); the next monitor spawned for the container
+	// applies it.
 	Settings      Settings              `json:"settings"`
 	RestartPolicy monitor.RestartPolicy `json:"restartPolicy"`
 }

@@ -51,8 +51,8 @@ func checkCpuset(s string) error {
 	}
 	for c := range want {
 		if !online[c] {
-			return fmt.Errorf("invalid --cpuset-cpus %q: requested CPUs are not available (online: %s): %w",
-				s, strings.TrimSpace(string(b)), errdefs.ErrInvalidArgument)
+			return fmt.Errorf("invalid --cpuset-cpus %q: requested CPUs are not available - requested %s, available: %s: %w",
+				s, s, strings.TrimSpace(string(b)), errdefs.ErrInvalidArgument)
 		}
 	}
 	return nil

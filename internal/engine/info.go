@@ -13,6 +13,9 @@ type Info struct {
 	CgroupVersion string
 	Runtimes      []string // OCI runtimes found on PATH
 	Images        int
+	// Containers counts every container; the others split it by state
+	// (Docker's: restarting ones count as running, created ones as stopped).
+	Containers, ContainersRunning, ContainersPaused, ContainersStopped int
 }
 
 // Info describes the engine and its host.
@@ -26,6 +29,9 @@ func (e *Engine) Info(ctx context.Context) (Info, error) {
 		if _, err := exec.LookPath(r); err == nil {
 			in.Runtimes = append(in.Runtimes, r)
 		}
+	}
+	if err := e.countContainers(ctx, &in); err != nil {
+		return Info{}, err
 	}
 	return in, nil
 }
