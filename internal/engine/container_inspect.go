@@ -62,8 +62,10 @@ type ContainerConfig struct {
 // MountPoint is one bind mount the user asked for.
 type MountPoint struct {
 	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"`
 	Source      string `json:"Source"`
 	Destination string `json:"Destination"`
+	Driver      string `json:"Driver,omitempty"`
 	Mode        string `json:"Mode"`
 	RW          bool   `json:"RW"`
 	Propagation string `json:"Propagation"`
@@ -116,6 +118,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	if spec, err := e.containerSpec(c); err == nil {
 		e.inspectSpec(&out, c, spec)
 	}
+	inspectMounts(&out, c)
 	return out, nil
 }
 

@@ -35,6 +35,9 @@ type Container struct {
 	// Tty: its process has a terminal (run -t).
 	OpenStdin bool `json:"openStdin,omitempty"`
 	Tty       bool `json:"tty,omitempty"`
+	// Mounts are the volumes, binds and tmpfs mounts the user asked for
+	// (container_volumes.go); nil in records from before they were kept.
+	Mounts []MountRecord `json:"mounts"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }
