@@ -179,7 +179,11 @@ func TestVolumePopulatedFromImage(t *testing.T) {
 	e, name := volEnv(t)
 	vol := name + "-pop"
 	c1, c2 := name+"-1", name+"-2"
-	t.Cleanup(func() { e.run("rm", "-f", c1, c2); e.run("volume", "prune", "-f", "-a") })
+	t.Cleanup(func() {
+		e.run("rm", "-f", c1, c2)
+		e.run("volume", "prune", "-f", "-a")
+		e.run("rmi", "popimg:test") // runEnv counts the snapshots it found
+	})
 	importDataImage(t, e, "VOLUME /data")
 
 	r := runOK(e, "run", "--rm", "-v", vol+":/data", "popimg:test", "sh", "-c", "stat -c '%u:%g %a' /data/file; cat /data/file")

@@ -28,7 +28,6 @@ type RunOptions struct {
 	Name    string   // empty: one is made from the ID
 	Env     []string // "K=V"
 	Volumes []string // -v "[SOURCE:]/ctr[:MODES]"
-	MountOptions     // --mount, --tmpfs, --volumes-from
 	Network string   // "", "none" or "host"
 	// Runtime is "cais-runtime", "runc" or a path; empty is cais-runtime.
 	Runtime string
@@ -52,6 +51,8 @@ type RunOptions struct {
 	// Start starts the container right after creating it; otherwise the
 	// caller attaches and then calls StartContainer.
 	Start bool
+	// MountOptions are --mount, --tmpfs and --volumes-from.
+	MountOptions
 }
 
 // CreateContainer resolves the image (pulling it when the reference is not
