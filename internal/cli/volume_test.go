@@ -462,3 +462,36 @@ func TestVolumesFrom(t *testing.T) {
 	e.must("rm", "-f", src)
 	e.must("volume", "rm", vol)
 }
+
+// TestVolumeAfterMonitorKilled: with the container's monitor SIGKILLed,
+// its record still says which volumes it holds: they stay in use, and rm
+// -f -v unmounts the tmpfs volume and removes the anonymous one.
+func TestVolumeAfterMonitorKilled(t *testing.T) {
+	e, name := volEnv(t)
+	vol, ctr := name+"-tv", name+"-c"
+	t.Cleanup(func() { e.run("rm", "-f", ctr); e.run("volume", "prune", "-f", "-a") })
+	e.must("volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=1m", vol)
+	id := strings.TrimSpace(e.must("run", "-d", "--name", ctr, "-v", vol+":/tv", "-v", "/anon", "busybox:test", "sleep", "60"))
+	anon := ""
+	for _, m := range mountsOf(t, e, ctr) {
+		if m["Destination"] == "/anon" {
+			anon, _ = m["Name"].(string)
+		}
+	}
+	if err := unix.Kill(monitorOf(t, e, id), unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run("volume", "rm", vol); r.code != 1 || !strings.Contains(r.stderr, ctr) {
+		t.Errorf("volume rm with the monitor dead: exit %d, %q; want in use by %s", r.code, r.stderr, ctr)
+	}
+	e.must("rm", "-f", "-v", ctr)
+	data := filepath.Join(e.root, "volumes", vol, "_data")
+	if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), " "+data+" ") {
+		t.Errorf("the tmpfs volume is still mounted after rm -f")
+	}
+	if got := volumeNames(t, e); len(got) != 1 || got[0] != vol || anon == "" {
+		t.Errorf("volumes after rm -f -v: %v, want only %s (anonymous %q gone)", got, vol, anon)
+	}
+	e.must("volume", "rm", vol)
+	checkNothingLeft(t, e, []string{id})
+}
