@@ -244,13 +244,17 @@ func TestVolumePruneAndList(t *testing.T) {
 	t.Cleanup(func() { e.run("rm", "-f", user, tmp); e.run("volume", "prune", "-f", "-a") })
 	e.must("volume", "create", "--label", "tier=a", n1)
 	e.must("volume", "create", n2)
+	unnamed := strings.TrimSpace(e.must("volume", "create"))
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(unnamed) {
+		t.Errorf("volume create without a name printed %q, want a 64-hex name", unnamed)
+	}
 	e.must("create", "--name", user, "-v", used+":/x", "busybox:test", "true")
 	e.must("create", "--name", tmp, "-v", "/anon", "busybox:test", "true")
 	anon := mountsOf(t, e, tmp)[0]["Name"].(string)
 	e.must("rm", "-f", tmp)
 
-	if got := volumeNames(t, e, "--filter", "dangling=true"); len(got) != 3 || has(got, used) {
-		t.Errorf("ls dangling=true: %v, want %s, %s, %s", got, n1, n2, anon)
+	if got := volumeNames(t, e, "--filter", "dangling=true"); len(got) != 4 || has(got, used) {
+		t.Errorf("ls dangling=true: %v, want %s, %s, %s, %s", got, n1, n2, unnamed, anon)
 	}
 	if got := volumeNames(t, e, "--filter", "dangling=false"); len(got) != 1 || got[0] != used {
 		t.Errorf("ls dangling=false: %v, want [%s]", got, used)
@@ -273,7 +277,7 @@ func TestVolumePruneAndList(t *testing.T) {
 	}
 
 	out := e.must("volume", "prune", "-f")
-	if !strings.Contains(out, "Deleted Volumes:\n"+anon+"\n") || strings.Contains(out, n1) || strings.Contains(out, n2) {
+	if !strings.Contains(out, "Deleted Volumes:\n"+anon+"\n") || strings.Contains(out, n1) || strings.Contains(out, n2) || strings.Contains(out, unnamed) {
 		t.Errorf("prune without -a: %q, want only the anonymous %s", out, anon)
 	}
 	out = e.must("volume", "prune", "-f", "-a", "--filter", "label=tier=a")
@@ -281,8 +285,8 @@ func TestVolumePruneAndList(t *testing.T) {
 		t.Errorf("prune -a --filter label=tier=a: %q, want only %s", out, n1)
 	}
 	out = e.must("volume", "prune", "-f", "-a")
-	if !strings.Contains(out, n2) || strings.Contains(out, used) {
-		t.Errorf("prune -a: %q, want %s and not the used %s", out, n2, used)
+	if !strings.Contains(out, n2) || !strings.Contains(out, unnamed) || strings.Contains(out, used) {
+		t.Errorf("prune -a: %q, want %s and %s, not the used %s", out, n2, unnamed, used)
 	}
 	if got := volumeNames(t, e); len(got) != 1 || got[0] != used {
 		t.Errorf("after prunes: %v, want [%s]", got, used)

@@ -6,7 +6,7 @@
 // unmounted when its last user releases it.
 //
 // Every operation that changes a volume holds an exclusive flock on
-// <root>/volumes.lock, so several cais processes can share a store. Users
+// <root>/.lock (no volume name starts with a dot), so several cais processes can share a store. Users
 // are recorded as files under <root>/<name>/users/, so the reference count
 // survives the process that took it. Whether a container still uses a
 // volume is the engine's question (its container records); this package

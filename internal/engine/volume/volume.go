@@ -118,7 +118,7 @@ func (s *Store) lock() (func(), error) {
 	if err := os.MkdirAll(s.root, 0o701); err != nil {
 		return nil, fmt.Errorf("creating volume store: %w", err)
 	}
-	return flock(filepath.Join(s.root, "volumes.lock"))
+	return flock(filepath.Join(s.root, ".lock"))
 }
 
 // Create makes a volume, or returns the existing one of that name (as
