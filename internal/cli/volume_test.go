@@ -499,3 +499,39 @@ func TestVolumeAfterMonitorKilled(t *testing.T) {
 	e.must("volume", "rm", vol)
 	checkNothingLeft(t, e, []string{id})
 }
+
+// TestVolumeConcurrentFirstUse: cais processes that start containers on
+// one new volume at the same time create it once and fill it once, fully
+// (the volume is the container's /bin: a half-filled one has no sh).
+func TestVolumeConcurrentFirstUse(t *testing.T) {
+	e, name := volEnv(t)
+	vol := name + "-bin"
+	t.Cleanup(func() { e.run("volume", "rm", "-f", vol) })
+	want := e.must("run", "--rm", "busybox:test", "sh", "-c", "ls /bin | wc -l")
+	const n = 3
+	results := make(chan result, n)
+	for range n {
+		go func() {
+			cmd := e.command("", "run", "--rm", "-v", vol+":/bin", "busybox:test", "/bin/sh", "-c", "ls /bin | wc -l")
+			outF, errF := e.tempFile(), e.tempFile()
+			cmd.Stdout, cmd.Stderr = outF, errF
+			err := cmd.Run()
+			stdout, _ := os.ReadFile(outF.Name()) // not readFile: no t.Fatal off the test goroutine
+			stderr, _ := os.ReadFile(errF.Name())
+			r := result{stdout: string(stdout), stderr: string(stderr)}
+			if ee, ok := err.(*exec.ExitError); ok {
+				r.code = ee.ExitCode()
+			}
+			results <- r
+		}()
+	}
+	for range n {
+		r := <-results
+		if r.stdout != want {
+			t.Errorf("a container saw %q binaries in its /bin volume (exit %d, %q), want %q", r.stdout, r.code, r.stderr, want)
+		}
+	}
+	if got := volumeNames(t, e); len(got) != 1 || got[0] != vol {
+		t.Errorf("volumes: %v, want [%s]", got, vol)
+	}
+}
