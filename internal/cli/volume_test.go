@@ -511,10 +511,10 @@ func TestVolumeConcurrentFirstUse(t *testing.T) {
 	const n = 3
 	results := make(chan result, n)
 	for range n {
+		cmd := e.command("", "run", "--rm", "-v", vol+":/bin", "busybox:test", "/bin/sh", "-c", "ls /bin | wc -l")
+		outF, errF := e.tempFile(), e.tempFile()
+		cmd.Stdout, cmd.Stderr = outF, errF
 		go func() {
-			cmd := e.command("", "run", "--rm", "-v", vol+":/bin", "busybox:test", "/bin/sh", "-c", "ls /bin | wc -l")
-			outF, errF := e.tempFile(), e.tempFile()
-			cmd.Stdout, cmd.Stderr = outF, errF
 			err := cmd.Run()
 			stdout, _ := os.ReadFile(outF.Name()) // not readFile: no t.Fatal off the test goroutine
 			stderr, _ := os.ReadFile(errF.Name())
