@@ -207,7 +207,7 @@ func TestVolumePopulatedFromImage(t *testing.T) {
 		t.Errorf("anonymous volume of VOLUME /data: %q", r.stdout)
 	}
 	ms := mountsOf(t, e, c1)
-	if len(ms) != 1 || ms[0]["Type"] != "volume" || ms[0]["Destination"] != "/data" || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(ms[0]["Name"].(string)) {
+	if len(ms) != 1 || ms[0]["Type"] != "volume" || ms[0]["Destination"] != "/data" || ms[0]["Mode"] != "" || ms[0]["Driver"] != "local" || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(ms[0]["Name"].(string)) {
 		t.Fatalf("inspect Mounts of the image's VOLUME: %v", ms)
 	}
 	anon1 := ms[0]["Name"].(string)

@@ -29,8 +29,9 @@ type MountRecord struct {
 	Source      string `json:"source,omitempty"`
 	Destination string `json:"destination"`
 	RW          bool   `json:"rw"`
-	// Mode is Docker's: what followed the last colon of -v ("ro", "z"),
-	// "z" for a volume without one.
+	// Mode is Docker's: what followed the last colon of -v ("ro", "z");
+	// without one "z" for a named volume, "" for an anonymous one; "z"
+	// for every --mount volume and "" for a --mount bind, even readonly.
 	Mode        string `json:"mode,omitempty"`
 	Propagation string `json:"propagation,omitempty"`
 	// Anonymous volumes were made for this container.
@@ -126,7 +127,7 @@ func parseVolumeFlag(spec string) (MountRecord, error) {
 		if m.Propagation != "" {
 			return MountRecord{}, bad("propagation applies to bind mounts only")
 		}
-		if m.Mode == "" {
+		if m.Mode == "" && !m.Anonymous {
 			m.Mode = "z"
 		}
 	} else if m.NoCopy {
@@ -263,9 +264,6 @@ func parseMountFlag(spec string) (MountRecord, error) {
 	if sawBindOpt && m.Type != "bind" {
 		return MountRecord{}, bad("bind options are only for type=bind")
 	}
-	if !m.RW {
-		m.Mode = "ro"
-	}
 	switch m.Type {
 	case "bind":
 		if m.Source == "" {
@@ -287,7 +285,7 @@ func parseMountFlag(spec string) (MountRecord, error) {
 		} else if err := volume.ValidateName(m.Source); err != nil {
 			return MountRecord{}, fmt.Errorf("invalid argument %q for --mount: %w", spec, err)
 		}
-		m.Name, m.Source = m.Source, ""
+		m.Name, m.Source, m.Mode = m.Source, "", "z"
 		if err := volume.Validate(volume.CreateOptions{Options: m.volumeOpts}); err != nil {
 			return MountRecord{}, fmt.Errorf("invalid argument %q for --mount: %w", spec, err)
 		}

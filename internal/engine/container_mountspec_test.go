@@ -13,7 +13,7 @@ func TestParseVolumeFlag(t *testing.T) {
 		in   string
 		want MountRecord
 	}{
-		{"/data", MountRecord{Type: "volume", Destination: "/data", RW: true, Mode: "z", Anonymous: true}},
+		{"/data", MountRecord{Type: "volume", Destination: "/data", RW: true, Anonymous: true}},
 		{"/data:ro", MountRecord{Type: "volume", Destination: "/data", Mode: "ro", Anonymous: true}},
 		{"www:/www", MountRecord{Type: "volume", Name: "www", Destination: "/www", RW: true, Mode: "z", Bind: "www:/www"}},
 		{"www:/www/:ro,nocopy", MountRecord{Type: "volume", Name: "www", Destination: "/www", Mode: "ro,nocopy", NoCopy: true, Bind: "www:/www/:ro,nocopy"}},
@@ -38,10 +38,10 @@ func TestParseMountFlag(t *testing.T) {
 		in   string
 		want MountRecord
 	}{
-		{"type=bind,source=" + dir + ",target=/c,readonly", MountRecord{Type: "bind", Source: dir, Destination: "/c", Mode: "ro", Propagation: "rprivate"}},
+		{"type=bind,source=" + dir + ",target=/c,readonly", MountRecord{Type: "bind", Source: dir, Destination: "/c", Propagation: "rprivate"}},
 		{"type=bind,src=" + dir + ",dst=/c,bind-propagation=rshared", MountRecord{Type: "bind", Source: dir, Destination: "/c", RW: true, Propagation: "rshared"}},
-		{"target=/v", MountRecord{Type: "volume", Destination: "/v", RW: true, Anonymous: true}},
-		{"type=volume,source=v1,target=/v,ro=false,volume-nocopy", MountRecord{Type: "volume", Name: "v1", Destination: "/v", RW: true, NoCopy: true}},
+		{"target=/v", MountRecord{Type: "volume", Destination: "/v", RW: true, Mode: "z", Anonymous: true}},
+		{"type=volume,source=v1,target=/v,ro=false,volume-nocopy", MountRecord{Type: "volume", Name: "v1", Destination: "/v", RW: true, Mode: "z", NoCopy: true}},
 		{"type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1770", MountRecord{Type: "tmpfs", Destination: "/t", RW: true, Options: []string{"size=1048576", "mode=1770"}}},
 	} {
 		got, err := parseMountFlag(c.in)
