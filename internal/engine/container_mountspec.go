@@ -281,6 +281,9 @@ func parseMountFlag(spec string) (MountRecord, error) {
 		}
 	case "volume":
 		if m.Source == "" {
+			if !m.RW {
+				return MountRecord{}, bad("an anonymous volume cannot be readonly: nothing could fill it")
+			}
 			m.Anonymous = true
 		} else if err := volume.ValidateName(m.Source); err != nil {
 			return MountRecord{}, fmt.Errorf("invalid argument %q for --mount: %w", spec, err)

@@ -58,7 +58,7 @@ func TestParseMountFlag(t *testing.T) {
 		"type=volume", "type=volume,target=rel", "type=tmpfs,source=x,target=/t", "type=tmpfs,target=/t,tmpfs-size=-1",
 		"type=bind,source=" + dir + ",target=/c,volume-nocopy", "type=volume,target=/v,tmpfs-size=1m",
 		"type=volume,target=/v,bind-propagation=shared", "type=volume,target=/v,volume-opt=nope=1",
-		"type=nfs,target=/v", "target=/v,color=red", "target=/v,readonly=maybe", "target=/v,source",
+		"type=nfs,target=/v", "target=/v,color=red", "target=/v,readonly=maybe", "target=/v,source", "target=/v,readonly",
 	} {
 		if _, err := parseMountFlag(bad); !errors.Is(err, errdefs.ErrInvalidArgument) {
 			t.Errorf("--mount %q: %v, want invalid argument", bad, err)
