@@ -59,7 +59,7 @@ type ContainerConfig struct {
 	Labels     map[string]string `json:"Labels"`
 }
 
-// MountPoint is one bind mount the user asked for.
+// MountPoint is one mount the user asked for, in Docker's shape.
 type MountPoint struct {
 	Type        string `json:"Type"`
 	Name        string `json:"Name,omitempty"`

@@ -167,7 +167,7 @@ func (e *Engine) CleanupContainer(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.cleanup(ctx, c); err != nil {
+	if err := e.cleanup(ctx, c); err != nil || !c.AutoRemove {
 		return err
 	}
 	return e.RemoveContainerVolumes(ctx, c) // --rm removes them, as Docker's

@@ -35,7 +35,7 @@ type Container struct {
 	// Tty: its process has a terminal (run -t).
 	OpenStdin bool `json:"openStdin,omitempty"`
 	Tty       bool `json:"tty,omitempty"`
-	// Mounts are the volumes, binds and tmpfs mounts the user asked for
+	// Mounts are the volumes, binds and --mount tmpfs the container has
 	// (container_volumes.go); nil in records from before they were kept.
 	Mounts []MountRecord `json:"mounts"`
 }
