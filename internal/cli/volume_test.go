@@ -199,7 +199,10 @@ func TestVolumePopulatedFromImage(t *testing.T) {
 	if r := runOK(e, "run", "--rm", "-v", vol+":/data", "popimg:test", "ls", "-A", "/data"); r.stdout != "" {
 		t.Errorf("an emptied volume was filled again: %q", r.stdout)
 	}
-	e.must("volume", "rm", vol)
+	if r := runOK(e, "run", "--rm", "-v", vol+"-nc:/data:nocopy", "popimg:test", "ls", "-A", "/data"); r.stdout != "" {
+		t.Errorf("a nocopy volume was filled: %q", r.stdout)
+	}
+	e.must("volume", "rm", vol, vol+"-nc")
 
 	// The image's VOLUME: an anonymous volume per container.
 	before := volumeNames(t, e)
@@ -426,6 +429,9 @@ func TestTmpfsMounts(t *testing.T) {
 		t.Fatalf("volume inspect: %v\n%s", err, doc)
 	}
 	opts, _ := docs[0]["Options"].(map[string]any)
+	if out := e.must("inspect", "--format", "{{.Name}} {{.Scope}}", vol); out != vol+" local\n" {
+		t.Errorf("inspect of a volume: %q", out)
+	}
 	if docs[0]["Name"] != vol || docs[0]["Driver"] != "local" || docs[0]["Scope"] != "local" || opts["o"] != "size=3m" ||
 		docs[0]["Mountpoint"] != filepath.Join(e.root, "volumes", vol, "_data") || docs[0]["CreatedAt"] == "" {
 		t.Errorf("volume inspect: %s", doc)
