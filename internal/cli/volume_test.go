@@ -462,7 +462,7 @@ func TestVolumesFrom(t *testing.T) {
 	}
 	runOK(e, "run", "--rm", "-v", vol+":/shared", "busybox:test", "sh", "-c", "echo volume > /shared/f")
 	e.must("create", "--name", src, "-v", vol+":/shared", "-v", host+":/hd", "busybox:test", "true")
-	if r := runOK(e, "run", "--rm", "--volumes-from", src, "busybox:test", "sh", "-c", "cat /shared/f /hd/g; touch /shared/rw"); r.stdout != "volume\nbind\n" || r.stderr != "" {
+	if r := runOK(e, "run", "--rm", "--volumes-from", src, "busybox:test", "sh", "-c", "cat /shared/f /hd/g; touch /shared/rw"); r.stdout != "volume\nbind\n" || strings.Contains(r.stderr, "touch:") {
 		t.Errorf("--volumes-from %s: %q %q", src, r.stdout, r.stderr)
 	}
 	r := e.run("run", "--rm", "--volumes-from", src+":ro", "busybox:test", "sh", "-c", "cat /shared/f; touch /shared/ro")
