@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -97,6 +98,15 @@ func parseVolumeFlag(spec string) (MountRecord, error) {
 	d, err := checkDestination(spec, dst)
 	if err != nil {
 		return MountRecord{}, err
+	}
+	if src == "." || strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
+		// Docker's CLI (23+) takes these as host paths relative to the
+		// working directory.
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			return MountRecord{}, bad(err.Error())
+		}
+		src = abs
 	}
 	m := MountRecord{Destination: d, RW: true, Mode: modes, Bind: spec}
 	for _, w := range strings.Split(modes, ",") {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -24,6 +26,10 @@ func TestParseVolumeFlag(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("-v %s:\n got %+v, %v\nwant %+v", c.in, got, err, c.want)
 		}
+	}
+	wd, _ := os.Getwd()
+	if m, err := parseVolumeFlag("./sub:/c"); err != nil || m.Type != "bind" || m.Source != filepath.Join(wd, "sub") {
+		t.Errorf("-v ./sub:/c: %+v, %v; want a bind of %s", m, err, filepath.Join(wd, "sub"))
 	}
 	for _, bad := range []string{"", "rel", "www:rel", "www:/", "a:/b:ro:x", "www:/x:ro,rw", "www:/x:bogus", "b@d:/x", "/h:/c:nocopy", "www:/x:rshared"} {
 		if _, err := parseVolumeFlag(bad); !errors.Is(err, errdefs.ErrInvalidArgument) {
