@@ -164,6 +164,9 @@ func (e *Engine) claimMounts(c *Container, p *mountPlan) error {
 			opts := volume.CreateOptions{Name: m.Name, Options: m.volumeOpts, Labels: m.volumeLabels}
 			if m.Anonymous {
 				opts.Labels = map[string]string{volume.LabelAnonymous: ""}
+				for k, v := range m.volumeLabels {
+					opts.Labels[k] = v
+				}
 			}
 			v, created, err := store.Create(opts)
 			if err != nil {

@@ -51,6 +51,12 @@ func (s *Store) Acquire(name, user string) (Volume, error) {
 	mounted, err := mountinfo.Mounted(v.Mountpoint)
 	if err == nil && !mounted {
 		err = mountData(v)
+		if err == nil && v.Populated {
+			// A fresh filesystem (a tmpfs) has lost what it was filled
+			// with: the next user fills it again.
+			v.Populated = false
+			err = s.save(v)
+		}
 	}
 	if err != nil {
 		os.Remove(filepath.Join(s.usersDir(name), user))
