@@ -199,6 +199,25 @@ func TestTmpfsVolumeMountedWhileUsed(t *testing.T) {
 	if isTmpfs() {
 		t.Error("still mounted after the last release")
 	}
+	// Mounted afresh, the empty tmpfs is filled again.
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := s.Acquire("tv", "c3"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Populate("tv", src); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(v.Mountpoint, "f")); err != nil {
+			t.Errorf("use %d of the tmpfs volume: not filled: %v", i+1, err)
+		}
+		if err := s.Release("tv", "c3"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.Remove("tv"); err != nil {
 		t.Error(err)
 	}
