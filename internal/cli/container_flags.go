@@ -26,7 +26,8 @@ func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
 	f.StringVar(&o.Restart, "restart", "no", `restart policy: "no", "on-failure[:N]", "always" or "unless-stopped"`)
 	f.StringVar(&o.Name, "name", "", "name of the container")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable K=V (repeatable)")
-	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount /host:/container[:ro] (repeatable)")
+	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount a volume: [NAME|/host:]/container[:ro] (repeatable)")
+	registerMountFlags(f, &o.MountOptions)
 	f.StringVar(&o.Network, "network", "", `network mode: "none" (default: loopback only) or "host"`)
 	f.StringVar(&o.Runtime, "runtime", "", "OCI runtime: cais-runtime (default), runc, or a path")
 	// Docker's -h is the host name, so help has no shorthand here.

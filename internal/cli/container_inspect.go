@@ -65,5 +65,11 @@ func inspectObject(ctx context.Context, e *engine.Engine, s string, imagesOnly b
 	if !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, err
 	}
-	return e.InspectImage(ctx, s)
+	img, err := e.InspectImage(ctx, s)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		if v, verr := e.InspectVolume(ctx, s); verr == nil {
+			return v, nil // Docker's inspect finds volumes too
+		}
+	}
+	return img, err
 }

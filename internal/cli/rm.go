@@ -7,7 +7,7 @@ import (
 )
 
 func rmCmd(g *globals) *cobra.Command {
-	var force bool
+	var force, volumes bool
 	c := &cobra.Command{
 		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Remove one or more containers",
@@ -15,10 +15,14 @@ func rmCmd(g *globals) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
 			return eachContainer(ctx, g, args, "removing", func(e *engine.Engine, ctr *engine.Container) error {
-				return e.RemoveContainer(ctx, ctr, force)
+				if err := e.RemoveContainer(ctx, ctr, force); err != nil || !volumes {
+					return err
+				}
+				return e.RemoveContainerVolumes(ctx, ctr)
 			})
 		},
 	}
 	c.Flags().BoolVarP(&force, "force", "f", false, "kill a running container before removing it")
+	c.Flags().BoolVarP(&volumes, "volumes", "v", false, "remove anonymous volumes associated with the container")
 	return c
 }

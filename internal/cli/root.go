@@ -80,6 +80,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	container.AddCommand(createCmd(g), startCmd(g), execCmd(g), containerInspectCmd(g), waitCmd(g), killCmd(g), restartCmd(g))
 	root.AddCommand(createCmd(g), startCmd(g), execCmd(g), waitCmd(g), killCmd(g), restartCmd(g), inspectCmd(g))
 	container.AddCommand(attachCmd(g))
+	root.AddCommand(volumeCmd(g))
 	root.AddCommand(attachCmd(g))
 	container.AddCommand(opsCmds(g)...)
 	root.AddCommand(opsCmds(g)...)

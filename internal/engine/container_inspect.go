@@ -66,11 +66,13 @@ type ContainerConfig struct {
 	ConfigSettings
 }
 
-// MountPoint is one bind mount the user asked for.
+// MountPoint is one mount the user asked for, in Docker's shape.
 type MountPoint struct {
 	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"`
 	Source      string `json:"Source"`
 	Destination string `json:"Destination"`
+	Driver      string `json:"Driver,omitempty"`
 	Mode        string `json:"Mode"`
 	RW          bool   `json:"RW"`
 	Propagation string `json:"Propagation"`
@@ -130,6 +132,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	e.inspectEtc(&out, c)
 	inspectSettings(&out, c)
 	inspectResources(&out.HostConfig, spec)
+	inspectMounts(&out, c)
 	return out, nil
 }
 

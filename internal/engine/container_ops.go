@@ -175,7 +175,10 @@ func (e *Engine) CleanupContainer(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return e.cleanup(ctx, c)
+	if err := e.cleanup(ctx, c); err != nil || !c.AutoRemove {
+		return err
+	}
+	return e.RemoveContainerVolumes(ctx, c) // --rm removes them, as Docker's
 }
 
 func (e *Engine) cleanup(ctx context.Context, c *Container) error {
@@ -185,6 +188,9 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	}
 	defer unlock()
 	if err := mount.UnmountAll(filepath.Join(e.runDir(c.ID), "rootfs")); err != nil {
+		return err
+	}
+	if err := e.releaseVolumes(c); err != nil {
 		return err
 	}
 	if err := e.snaps.Remove(ctx, c.SnapshotKey); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

@@ -28,7 +28,7 @@ type RunOptions struct {
 	Cmd     []string // replaces the image's Cmd when set
 	Name    string   // empty: one is made from the ID
 	Env     []string // "K=V"
-	Volumes []string // "/host:/ctr[:ro|rw]"
+	Volumes []string // -v "[SOURCE:]/ctr[:MODES]"
 	Network string   // "", "none" or "host"
 	// Runtime is "cais-runtime", "runc" or a path; empty is cais-runtime.
 	Runtime string
@@ -56,6 +56,8 @@ type RunOptions struct {
 	DNS DNSOptions
 	// Settings are the other create/run flags (container_settings.go).
 	Settings
+	// MountOptions are --mount, --tmpfs and --volumes-from.
+	MountOptions
 }
 
 // CreateContainer resolves the image (pulling it when the reference is not
@@ -102,7 +104,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if !validName(c.Name) {
 		return nil, fmt.Errorf("invalid container name %q: %w", c.Name, errdefs.ErrInvalidArgument)
 	}
-	mounts, err := volumeMounts(o.Volumes)
+	plan, err := e.planMounts(ctx, img, o)
 	if err != nil {
 		return nil, err
 	}
@@ -110,17 +112,22 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
-	err = e.reserve(c)
+	if err = e.claimMounts(c, plan); err == nil {
+		if err = e.reserve(c); err != nil {
+			plan.dropMade(e)
+		}
+	}
 	unlock()
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := e.prepareBundle(ctx, c, img, o, mounts)
+	cfg, err := e.prepareBundle(ctx, c, img, o, specMounts(c, plan))
 	if err == nil {
 		err = e.spawnMonitor(ctx, c, rt, cfg, o)
 	}
 	if err != nil {
 		e.cleanup(ctx, c)
+		e.removeMadeVolumes(ctx, plan)
 		return nil, err
 	}
 	return c, nil
@@ -197,29 +204,6 @@ func helperBinary(name string) (string, error) {
 	return p, nil
 }
 
-func volumeMounts(vols []string) ([]specs.Mount, error) {
-	var out []specs.Mount
-	for _, v := range vols {
-		parts := strings.Split(v, ":")
-		mode := "rw"
-		switch {
-		case len(parts) == 3 && (parts[2] == "ro" || parts[2] == "rw"):
-			mode = parts[2]
-		case len(parts) != 2:
-			return nil, fmt.Errorf("volume %q: want /host:/container[:ro]: %w", v, errdefs.ErrInvalidArgument)
-		}
-		if !filepath.IsAbs(parts[0]) || !filepath.IsAbs(parts[1]) {
-			return nil, fmt.Errorf("volume %q: named volumes are not supported, paths must be absolute: %w", v, errdefs.ErrInvalidArgument)
-		}
-		if _, err := os.Stat(parts[0]); err != nil {
-			return nil, fmt.Errorf("volume %q: %w", v, errdefs.ErrInvalidArgument)
-		}
-		out = append(out, specs.Mount{Type: "bind", Source: parts[0], Destination: parts[1],
-			Options: []string{"rbind", "rprivate", mode}})
-	}
-	return out, nil
-}
-
 // prepareBundle makes the snapshot, mounts it, writes the /etc files and
 // config.json, and returns the monitor's config.
 func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o RunOptions, mounts []specs.Mount) (monitor.Config, error) {
@@ -238,6 +222,9 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 		return monitor.Config{}, err
 	}
 	if err := mount.All(ms, rootfs); err != nil {
+		return monitor.Config{}, err
+	}
+	if err := e.mountVolumes(c, rootfs); err != nil {
 		return monitor.Config{}, err
 	}
 	hostname := c.ID[:12]

@@ -45,6 +45,9 @@ type Container struct {
 	// applies it.
 	Settings      Settings              `json:"settings"`
 	RestartPolicy monitor.RestartPolicy `json:"restartPolicy"`
+	// Mounts are the volumes, binds and --mount tmpfs the container has
+	// (container_volumes.go); nil in records from before they were kept.
+	Mounts []MountRecord `json:"mounts"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }

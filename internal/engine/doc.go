@@ -11,6 +11,7 @@
 //	<root>/image       image records (image/metadata, bbolt meta.db)
 //	<root>/snapshots   unpacked layers (image/snapshots/overlay, bbolt metadata.db)
 //	<root>/gc.lock     shared by writers of new data, exclusive for GC
+//	<root>/volumes     volumes (engine/volume), each <name>/volume.json and _data
 //
 // Many cais processes run at once (a pull may take minutes while another
 // lists images), and bbolt lets one process at a time hold a database file.
