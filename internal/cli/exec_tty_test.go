@@ -36,7 +36,6 @@ func ptyPair(t *testing.T) (master, slave *os.File) {
 	return m, s
 }
 
-
 func setSize(t *testing.T, f *os.File, rows, cols uint16) {
 	t.Helper()
 	if err := unix.IoctlSetWinsize(int(f.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols}); err != nil {
