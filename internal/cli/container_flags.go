@@ -15,6 +15,8 @@ import (
 type containerFlags struct {
 	o      engine.RunOptions
 	memory string
+
+	monitor monitorFlags // --log-opt and health checks (monitor_flags.go)
 }
 
 func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
@@ -34,6 +36,7 @@ func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
 	f.StringVarP(&cf.memory, "memory", "m", "", "memory limit (e.g. 64m)")
 	f.Int64Var(&o.PidsLimit, "pids-limit", 0, "limit the number of processes (0: no limit)")
 	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, `security options: "seccomp=unconfined", "seccomp=<profile.json>", "no-new-privileges" (repeatable)`)
+	cf.monitor.register(f)
 }
 
 // options completes the options for IMAGE [CMD...]; what is wrong with the
@@ -52,6 +55,10 @@ func (cf *containerFlags) options(g *globals, args []string) (engine.RunOptions,
 			return o, exitError{exitUsage}
 		}
 		o.Memory = n
+	}
+	if err := cf.monitor.options(&o.Monitor); err != nil {
+		fmt.Fprintf(g.stderr, "cais: %v\n", err)
+		return o, exitError{exitUsage}
 	}
 	return o, nil
 }

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -221,50 +219,4 @@ func (e *Engine) ListContainers(ctx context.Context, all bool) ([]ContainerSumma
 		}
 	}
 	return out, nil
-}
-
-// ContainerLogs copies the container's json-file log to stdout and
-// stderr; with follow it keeps reading until the container is done.
-func (e *Engine) ContainerLogs(ctx context.Context, c *Container, follow bool, stdout, stderr io.Writer) error {
-	f, err := os.Open(e.logPath(c.ID))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	var partial []byte
-	for {
-		line, err := r.ReadBytes('\n')
-		partial = append(partial, line...)
-		if err == nil {
-			var ent struct{ Log, Stream string }
-			if json.Unmarshal(partial, &ent) == nil {
-				w := stdout
-				if ent.Stream == "stderr" {
-					w = stderr
-				}
-				io.WriteString(w, ent.Log)
-			}
-			partial = partial[:0]
-			continue
-		}
-		if err != io.EOF {
-			return err
-		}
-		if !follow || !monitor.Alive(e.monitorDir(c.ID)) {
-			if follow {
-				follow = false // one more pass for what was written last
-				continue
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

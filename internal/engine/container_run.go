@@ -51,6 +51,8 @@ type RunOptions struct {
 	// Start starts the container right after creating it; otherwise the
 	// caller attaches and then calls StartContainer.
 	Start bool
+	// Monitor is log rotation and health checking, done by the monitor.
+	Monitor MonitorOptions
 }
 
 // CreateContainer resolves the image (pulling it when the reference is not
@@ -81,7 +83,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	c := &Container{
 		ID: id, Name: o.Name, Image: o.Image, ImageID: img.id, Created: time.Now().UTC(),
 		Runtime: rt.Path, RuntimeRoot: rt.Root, SnapshotKey: "container-" + id, AutoRemove: o.AutoRemove,
-		OpenStdin: o.Interactive, Tty: o.Tty,
+		OpenStdin: o.Interactive, Tty: o.Tty, Monitor: o.Monitor,
 	}
 	if c.Name == "" {
 		c.Name = "cais_" + id[:12]
@@ -283,6 +285,7 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	cfg.Runtime = rt
 	cfg.StartNow = o.Start
 	cfg.Remove = o.AutoRemove
+	applyMonitorOptions(&cfg, o.Monitor)
 	if cfg.Restart, err = monitor.ParseRestartPolicy(o.Restart); err != nil {
 		return err
 	}

@@ -35,6 +35,8 @@ type Container struct {
 	// Tty: its process has a terminal (run -t).
 	OpenStdin bool `json:"openStdin,omitempty"`
 	Tty       bool `json:"tty,omitempty"`
+	// Monitor is what the monitor does besides running it (RunOptions').
+	Monitor MonitorOptions `json:"monitor,omitzero"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }
