@@ -81,6 +81,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(createCmd(g), startCmd(g), execCmd(g), waitCmd(g), killCmd(g), restartCmd(g), inspectCmd(g))
 	container.AddCommand(attachCmd(g))
 	root.AddCommand(attachCmd(g))
+	container.AddCommand(cpCmd(g))
+	root.AddCommand(cpCmd(g))
 	for _, c := range transferCmds(g) {
 		root.AddCommand(c)
 	}
