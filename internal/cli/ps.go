@@ -71,7 +71,7 @@ func quoteCommand(args []string) string {
 func containerStatus(st engine.ContainerState) string {
 	switch st.State {
 	case "running":
-		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + healthSuffix(st.Health)
 	case "restarting":
 		return fmt.Sprintf("Restarting (%d) %s ago", st.ExitCode, units.HumanDuration(time.Since(st.FinishedAt)))
 	case "exited":

@@ -52,6 +52,7 @@ type ContainerState struct {
 	ExitCode   int
 	StartedAt  time.Time
 	FinishedAt time.Time
+	Health     string // while running with a check: "starting", "healthy", "unhealthy"
 }
 
 // State asks the monitor, or when it is gone, the saved state and the
@@ -60,7 +61,11 @@ func (e *Engine) State(ctx context.Context, c *Container) (ContainerState, error
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
 		if st, err := monitor.Open(dir).Status(ctx); err == nil {
-			return ContainerState{State: st.State, ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}, nil
+			cs := ContainerState{State: st.State, ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}
+			if h := e.containerHealth(c); h != nil && cs.State == monitor.StateRunning {
+				cs.Health = h.Status
+			}
+			return cs, nil
 		}
 	}
 	saved, serr := monitor.ReadState(dir)
