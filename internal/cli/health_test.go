@@ -77,7 +77,9 @@ func TestHealthCheck(t *testing.T) {
 	if len(h.Log) != 5 || !h.Log[0].End.After(h.Log[0].Start) || !h.Log[4].Start.After(h.Log[0].Start) {
 		t.Errorf("health log: %+v, want the last five results in order", h.Log)
 	}
-	var cfg []struct{ Config struct{ Healthcheck struct{ Test []string } } }
+	var cfg []struct {
+		Config struct{ Healthcheck struct{ Test []string } }
+	}
 	json.Unmarshal([]byte(e.must("inspect", name)), &cfg)
 	if got := cfg[0].Config.Healthcheck.Test; len(got) != 2 || got[0] != "CMD-SHELL" {
 		t.Errorf("inspect Config.Healthcheck.Test: %q", got)
