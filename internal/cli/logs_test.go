@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLogsOptions: --tail, -t, --since and --until select and decorate
@@ -116,5 +117,33 @@ func TestLogsRotation(t *testing.T) {
 	}
 	if ps := e.must("ps", "-a", "--format", "{{.Names}}"); strings.TrimSpace(ps) != name {
 		t.Errorf("ps -a after refused runs: %q, want only %s", ps, name)
+	}
+}
+
+// TestLogsFollowRotation: logs -f started before the output follows the
+// live file across rotations and prints every line once, in order, then
+// returns when the container exits.
+func TestLogsFollowRotation(t *testing.T) {
+	e, name := runEnv(t)
+	t.Cleanup(func() { e.run("rm", "-f", name) })
+	dir := t.TempDir()
+	e.must("run", "-d", "--name", name, "-v", dir+":/m", "--log-opt", "max-size=1k", "--log-opt", "max-file=20",
+		"busybox:test", "sh", "-c", "while [ ! -f /m/go ]; do sleep 0.05; done; i=0; while [ $i -lt 60 ]; do printf 'line-%03d\\n' $i; i=$((i+1)); sleep 0.02; done")
+	f := e.start("logs", "-f", name)
+	time.Sleep(300 * time.Millisecond) // logs -f is reading the empty log
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-f.done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("logs -f did not return after the container exited")
+	}
+	var want []string
+	for i := range 60 {
+		want = append(want, fmt.Sprintf("line-%03d", i))
+	}
+	if got := readFile(t, f.out.Name()); got != strings.Join(want, "\n")+"\n" || f.code != 0 {
+		t.Errorf("logs -f across rotation: code %d\n%s", f.code, got)
 	}
 }

@@ -172,7 +172,7 @@ func (e *Engine) followLog(ctx context.Context, c *Container, path string, atEnd
 	}
 	r := bufio.NewReader(f)
 	var partial []byte
-	follow := w.o.Follow
+	follow, drained := w.o.Follow, false
 	for {
 		line, err := r.ReadBytes('\n')
 		partial = append(partial, line...)
@@ -188,10 +188,14 @@ func (e *Engine) followLog(ctx context.Context, c *Container, path string, atEnd
 			return err
 		}
 		if len(partial) == 0 && rotatedAway(f, path) {
-			nf, err := os.Open(path)
-			if err == nil {
+			if !drained {
+				// Entries written just before the rename: read on.
+				drained = true
+				continue
+			}
+			if nf, err := os.Open(path); err == nil {
 				f.Close()
-				f = nf
+				f, drained = nf, false
 				r.Reset(f)
 				continue
 			}
