@@ -141,6 +141,9 @@ func TestExecInteractive(t *testing.T) {
 	if r := e.runIn("x\n", "exec", "-it", name, "cat"); r.code != 1 || !strings.Contains(r.stderr, "not a TTY") {
 		t.Errorf("exec -it without a terminal: code %d stderr %q, want 1 and 'not a TTY'", r.code, r.stderr)
 	}
+	if r := e.run("exec", "-t", name, "nosuch"); r.code != 127 || !strings.Contains(r.stderr, "nosuch") {
+		t.Errorf("exec -t of a missing command: code %d stderr %q, want 127 naming it", r.code, r.stderr)
+	}
 	// -t alone works without a terminal: output comes through the pty.
 	if r := e.run("exec", "-t", name, "sh", "-c", "tty; exit 4"); r.code != 4 || !strings.Contains(r.stdout, "/dev/pts/") {
 		t.Errorf("exec -t: code %d stdout %q stderr %q, want 4 and a pts", r.code, r.stdout, r.stderr)
