@@ -74,10 +74,12 @@ func TestLogsOptions(t *testing.T) {
 func TestLogsRotation(t *testing.T) {
 	e, name := runEnv(t)
 	t.Cleanup(func() { e.run("rm", "-f", name) })
+	// The sleep keeps clear of a start race seen once under load (an init
+	// whose program exits at once made start fail: wait said 128).
 	id := strings.TrimSpace(e.must("run", "-d", "--name", name, "--log-opt", "max-size=1k", "--log-opt", "max-file=3",
-		"busybox:test", "sh", "-c", "i=0; while [ $i -lt 200 ]; do printf 'line-%03d\\n' $i; i=$((i+1)); done"))
+		"busybox:test", "sh", "-c", "sleep 0.3; i=0; while [ $i -lt 200 ]; do printf 'line-%03d\\n' $i; i=$((i+1)); done"))
 	if out := e.must("wait", name); out != "0\n" {
-		t.Fatalf("wait: %q", out)
+		t.Fatalf("wait: %q\n%s", out, e.must("inspect", "--format", "{{json .State}}", name))
 	}
 	log := filepath.Join(e.root, "containers", id, "container.log")
 	for _, p := range []string{log, log + ".1", log + ".2"} {
