@@ -13,9 +13,10 @@ import (
 
 // containerFlags are the flags create and run share: what a container is.
 type containerFlags struct {
-	o      engine.RunOptions
-	memory string
-	more   moreFlags // container_flags_more.go
+	o       engine.RunOptions
+	memory  string
+	more    moreFlags    // container_flags_more.go
+	monitor monitorFlags // --log-opt and health checks (monitor_flags.go)
 }
 
 func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
@@ -38,6 +39,7 @@ func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
 	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, `security options: "seccomp=unconfined", "seccomp=<profile.json>", "no-new-privileges" (repeatable)`)
 	registerDNSFlags(f, &o.DNS)
 	cf.more.register(f, &o.Settings)
+	cf.monitor.register(f)
 }
 
 // options completes the options for IMAGE [CMD...]; what is wrong with the
@@ -59,6 +61,10 @@ func (cf *containerFlags) options(g *globals, args []string) (engine.RunOptions,
 	}
 	if err := cf.more.complete(g, &o); err != nil {
 		return o, err
+	}
+	if err := cf.monitor.options(&o.Monitor); err != nil {
+		fmt.Fprintf(g.stderr, "cais: %v\n", err)
+		return o, exitError{exitUsage}
 	}
 	return o, nil
 }

@@ -14,6 +14,7 @@ import (
 
 func execCmd(g *globals) *cobra.Command {
 	var o engine.ExecOptions
+	var interactive bool
 	c := &cobra.Command{
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
 		Short: "Execute a command in a running container",
@@ -31,7 +32,18 @@ func execCmd(g *globals) *cobra.Command {
 			}
 			o.Cmd = args[1:]
 			if !o.Detach {
-				o.Stdin, o.Stdout, o.Stderr = fileOf(g.stdin), fileOf(g.stdout), fileOf(g.stderr)
+				o.Stdout, o.Stderr = fileOf(g.stdout), fileOf(g.stderr)
+				if interactive {
+					o.Stdin = fileOf(g.stdin)
+				}
+			}
+			if o.Tty && !o.Detach {
+				restore, err := execTerminal(g, &o, interactive)
+				if err != nil {
+					fmt.Fprintf(g.stderr, "cais: %v\n", err)
+					return exitError{exitFailure}
+				}
+				defer restore()
 			}
 			code, err := e.ExecContainer(ctx, ctr, o)
 			if err != nil {
@@ -53,6 +65,8 @@ func execCmd(g *globals) *cobra.Command {
 	c.Flags().SetInterspersed(false)
 	f := c.Flags()
 	f.BoolVarP(&o.Detach, "detach", "d", false, "run the command in the background")
+	f.BoolVarP(&interactive, "interactive", "i", false, "send this command's stdin to the process")
+	f.BoolVarP(&o.Tty, "tty", "t", false, "give the process a terminal")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable K=V (repeatable)")
 	f.StringVarP(&o.User, "user", "u", "", "UID[:GID] to run the command as")
 	f.StringVarP(&o.WorkDir, "workdir", "w", "", "working directory inside the container")

@@ -128,7 +128,7 @@ func quoteCommand(args []string) string {
 func containerStatus(st engine.ContainerState) string {
 	switch st.State {
 	case "running":
-		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + healthSuffix(st.Health)
 	case engine.StatePaused:
 		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
 	case "restarting":

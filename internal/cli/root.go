@@ -84,6 +84,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(attachCmd(g))
 	container.AddCommand(opsCmds(g)...)
 	root.AddCommand(opsCmds(g)...)
+	container.AddCommand(cpCmd(g))
+	root.AddCommand(cpCmd(g))
 	for _, c := range transferCmds(g) {
 		root.AddCommand(c)
 	}

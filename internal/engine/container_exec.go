@@ -24,7 +24,15 @@ type ExecOptions struct {
 	WorkDir string   // empty keeps the container's
 	Detach  bool     // return once the process runs
 	// Stdin, Stdout and Stderr are the process's stdio; nil is /dev/null.
+	// With Tty, Stdin (when set) is copied to the terminal and the
+	// terminal's output to Stdout.
 	Stdin, Stdout, Stderr *os.File
+	// Tty runs the process on a terminal of its own (exec -t), of
+	// ConsoleRows x ConsoleCols when both are set; OnConsole, if set, is
+	// called once the terminal exists (to follow the caller's size).
+	Tty                      bool
+	ConsoleRows, ConsoleCols uint16
+	OnConsole                func(*ExecConsole)
 }
 
 // ExecContainer runs a process in a running container through its OCI
@@ -51,10 +59,14 @@ func (e *Engine) ExecContainer(ctx context.Context, c *Container, o ExecOptions)
 	if err != nil {
 		return -1, err
 	}
-	err = c.runtime().Exec(ctx, c.ID, p, ocicli.ExecOpts{
-		Detach: o.Detach,
-		IO:     &ocicli.IO{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr},
-	})
+	if o.Tty && !o.Detach {
+		err = e.execTTY(ctx, c, p, o)
+	} else {
+		err = c.runtime().Exec(ctx, c.ID, p, ocicli.ExecOpts{
+			Detach: o.Detach,
+			IO:     &ocicli.IO{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr},
+		})
+	}
 	if code := ocicli.ExitStatus(err); code >= 0 {
 		return code, nil
 	}

@@ -37,6 +37,8 @@ type ContainerInspectState struct {
 	Error      string `json:"Error"`
 	StartedAt  string `json:"StartedAt"`
 	FinishedAt string `json:"FinishedAt"`
+	// Health is there when the container has a check.
+	Health *monitor.Health `json:"Health,omitempty"`
 }
 
 // HostConfig is the part of the container's settings that is about the
@@ -64,6 +66,8 @@ type ContainerConfig struct {
 	WorkingDir string            `json:"WorkingDir"`
 	Labels     map[string]string `json:"Labels"`
 	ConfigSettings
+	// Healthcheck is the check in effect (the image's and the flags').
+	Healthcheck *monitor.HealthConfig `json:"Healthcheck,omitempty"`
 }
 
 // MountPoint is one mount the user asked for, in Docker's shape.
@@ -111,6 +115,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	if len(c.Command) > 0 {
 		out.Path, out.Args = c.Command[0], c.Command[1:]
 	}
+	out.State.Health, out.Config.Healthcheck = e.containerHealth(c), c.Monitor.Health
 	if out.State.Running && monitor.Alive(e.monitorDir(c.ID)) {
 		if ms, err := monitor.Open(e.monitorDir(c.ID)).Status(ctx); err == nil {
 			out.State.Pid = ms.Pid

@@ -76,7 +76,7 @@ func (e *Engine) RecreateContainer(ctx context.Context, c *Container) error {
 		return fmt.Errorf("deleting the old %s in the runtime: %w", c.Name, err)
 	}
 	cfg := monitor.Config{ID: c.ID, Bundle: e.runDir(c.ID), Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}
-	return e.spawnMonitor(ctx, c, rt, cfg, RunOptions{AutoRemove: c.AutoRemove, Restart: c.RestartPolicy.String()})
+	return e.spawnMonitor(ctx, c, rt, cfg, RunOptions{AutoRemove: c.AutoRemove, Restart: c.RestartPolicy.String(), Monitor: c.Monitor})
 }
 
 // RestartContainer stops the container (SIGKILL after timeout) if it

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +52,7 @@ type ContainerState struct {
 	ExitCode   int
 	StartedAt  time.Time
 	FinishedAt time.Time
+	Health     string // while running with a check: "starting", "healthy", "unhealthy"
 }
 
 // State asks the monitor, or when it is gone, the saved state and the
@@ -62,7 +61,11 @@ func (e *Engine) State(ctx context.Context, c *Container) (ContainerState, error
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
 		if st, err := monitor.Open(dir).Status(ctx); err == nil {
-			return e.withPause(ctx, c, ContainerState{State: st.State, ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}), nil
+			cs := ContainerState{State: st.State, ExitCode: st.ExitCode, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}
+			if h := e.containerHealth(c); h != nil && cs.State == monitor.StateRunning {
+				cs.Health = h.Status
+			}
+			return e.withPause(ctx, c, cs), nil
 		}
 	}
 	saved, serr := monitor.ReadState(dir)
@@ -235,50 +238,4 @@ func (e *Engine) ListContainers(ctx context.Context, all bool) ([]ContainerSumma
 		}
 	}
 	return out, nil
-}
-
-// ContainerLogs copies the container's json-file log to stdout and
-// stderr; with follow it keeps reading until the container is done.
-func (e *Engine) ContainerLogs(ctx context.Context, c *Container, follow bool, stdout, stderr io.Writer) error {
-	f, err := os.Open(e.logPath(c.ID))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	var partial []byte
-	for {
-		line, err := r.ReadBytes('\n')
-		partial = append(partial, line...)
-		if err == nil {
-			var ent struct{ Log, Stream string }
-			if json.Unmarshal(partial, &ent) == nil {
-				w := stdout
-				if ent.Stream == "stderr" {
-					w = stderr
-				}
-				io.WriteString(w, ent.Log)
-			}
-			partial = partial[:0]
-			continue
-		}
-		if err != io.EOF {
-			return err
-		}
-		if !follow || !monitor.Alive(e.monitorDir(c.ID)) {
-			if follow {
-				follow = false // one more pass for what was written last
-				continue
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

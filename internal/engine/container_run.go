@@ -58,6 +58,8 @@ type RunOptions struct {
 	Settings
 	// MountOptions are --mount, --tmpfs and --volumes-from.
 	MountOptions
+	// Monitor is log rotation and health checking, done by the monitor.
+	Monitor MonitorOptions
 }
 
 // CreateContainer resolves the image (pulling it when the reference is not
@@ -91,10 +93,11 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
+	o.Monitor = e.resolveHealth(ctx, img, o.Monitor)
 	c := &Container{
 		ID: id, Name: o.Name, Image: o.Image, ImageID: img.id, Created: time.Now().UTC(),
 		Runtime: rt.Path, RuntimeRoot: rt.Root, SnapshotKey: "container-" + id, AutoRemove: o.AutoRemove,
-		OpenStdin: o.Interactive, Tty: o.Tty,
+		OpenStdin: o.Interactive, Tty: o.Tty, Monitor: o.Monitor,
 		Settings: o.Settings.recorded(img.loaded.Config.Config), RestartPolicy: restart,
 	}
 	if c.Name == "" {
@@ -292,6 +295,7 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	cfg.Runtime = rt
 	cfg.StartNow = o.Start
 	cfg.Remove = o.AutoRemove
+	applyMonitorOptions(&cfg, o.Monitor)
 	if cfg.Restart, err = monitor.ParseRestartPolicy(o.Restart); err != nil {
 		return err
 	}

@@ -48,6 +48,8 @@ type Container struct {
 	// Mounts are the volumes, binds and --mount tmpfs the container has
 	// (container_volumes.go); nil in records from before they were kept.
 	Mounts []MountRecord `json:"mounts"`
+	// Monitor is what the monitor does besides running it (RunOptions').
+	Monitor MonitorOptions `json:"monitor,omitzero"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }

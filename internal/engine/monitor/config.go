@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,7 @@ type Config struct {
 	Remove    bool          // --rm: delete the container and run Cleanup at the end
 	Cleanup   []string      // argv run after the final exit when Remove is set
 	Restart   RestartPolicy // what to do when the container exits
+	Health    *HealthConfig // checked while running; nil: none
 }
 
 // RestartPolicy is Docker's: "no", "on-failure[:N]", "always",
@@ -131,6 +133,10 @@ func (c Config) Args() []string {
 	for _, arg := range c.Cleanup {
 		a = append(a, "--cleanup-arg", arg)
 	}
+	if c.Health != nil {
+		b, _ := json.Marshal(c.Health)
+		a = append(a, "--health", string(b))
+	}
 	return a
 }
 
@@ -158,6 +164,7 @@ func ParseArgs(args []string, errOut io.Writer) (Config, error) {
 		c.Cleanup = append(c.Cleanup, s)
 		return nil
 	})
+	fs.Func("health", "health check (JSON of HealthConfig)", parseHealthFlag(&c))
 	if err := fs.Parse(args); err != nil {
 		return Config{}, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArgument)
 	}

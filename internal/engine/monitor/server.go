@@ -312,6 +312,7 @@ func (s *server) startRun(ctx context.Context, r *run) error {
 	r.started = time.Now()
 	s.status.State, s.status.StartedAt = StateRunning, r.started.UTC()
 	s.saveStateLocked()
+	s.startHealth(ctx, r)
 	return nil
 }
 
