@@ -64,11 +64,15 @@ func TestTaskLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			exitC2, _ := task.Wait(ctx) // every waiter hears of the exit
 			before := time.Now()
 			if err := task.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
 			st := waitExit(t, exitC)
+			if st2 := waitExit(t, exitC2); st2.ExitCode() != st.ExitCode() {
+				t.Errorf("second Wait: exit %d, first %d", st2.ExitCode(), st.ExitCode())
+			}
 			code, at, err := st.Result()
 			if err != nil || code != 7 {
 				t.Errorf("exit status: %d, %v; want 7", code, err)

@@ -104,6 +104,8 @@ type task struct {
 	ctr    *container
 	pid    uint32
 	attach *monitor.Attachment
+	// drained is closed when the attach stream ended: all output copied.
+	drained chan struct{}
 
 	mu      sync.Mutex
 	deleted bool
@@ -142,7 +144,9 @@ func (c *container) NewTask(ctx context.Context, opts ...NewTaskOpts) (Task, err
 		a.Close()
 		return nil, fmt.Errorf("container %s: %w", c.ID(), err)
 	}
-	return &task{ctr: c, pid: uint32(pid), attach: a}, nil
+	t := &task{ctr: c, pid: uint32(pid), attach: a, drained: make(chan struct{})}
+	go func() { <-a.Done(); close(t.drained) }() // Done yields once; Wait may be called often
+	return t, nil
 }
 
 func (t *task) ID() string  { return t.ctr.ID() }
@@ -161,7 +165,7 @@ func (t *task) Wait(ctx context.Context) (<-chan ExitStatus, error) {
 		es := exitStatusOf(t.ctr.c.eng.WaitExitStatus(ctx, t.ctr.rec))
 		// The monitor ends the attach session after the last output.
 		select {
-		case <-t.attach.Done():
+		case <-t.drained:
 		case <-ctx.Done():
 		}
 		ch <- es
