@@ -16,7 +16,8 @@
 # others with `cais save` | `docker load` / `podman load`: no network.
 #
 # Rows, each wall clock around the client command, rounds interleaved with
-# the order rotating every round, median of N:
+# the order rotating every round, median of N (a failed run is reported on
+# stderr and counted under "Machine", and left out of the median):
 #   run --rm   `run --rm --network none IMAGE /bin/true` to completion
 #   exec       `exec CONTAINER /bin/true` into a running `sleep` container
 #   private    Private_Clean + Private_Dirty (KiB, /proc/PID/smaps_rollup) of
@@ -180,10 +181,11 @@ timed() {
 	t1=$(now_us)
 	echo $((t1 - t0)) >>"$out"
 }
-median() { # FILE -> median in ms with 1 decimal, or "fail"
-	if grep -q fail "$1" 2>/dev/null || [[ ! -s $1 ]]; then echo fail; return; fi
-	sort -n "$1" | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'
+median() { # FILE -> median in ms with 1 decimal of the runs that succeeded
+	if ! grep -qv fail "$1" 2>/dev/null; then echo fail; return; fi
+	grep -v fail "$1" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'
 }
+failures() { grep -c fail "$1" 2>/dev/null || true; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "fail" || b == "fail" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 k=${#engines[@]}
@@ -243,7 +245,13 @@ echo "- $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(n
 echo "- cais at commit $(git -C "$repo" rev-parse --short HEAD); podman $(/usr/bin/podman --version | awk '{print $3}') with runc" \
 	"$("$RUNC" --version | awk 'NR==1 {print $3}'); docker $(/usr/bin/docker --version | awk '{print $3}' | tr -d ,)" \
 	"with containerd $(/usr/bin/containerd --version | awk '{print $3}')"
-echo "- $N rounds, interleaved; times in ms (median)"
+echo "- $N rounds, interleaved; times in ms (median of the runs that succeeded)"
+for e in "${engines[@]}"; do
+	for op in run exec; do
+		f=$(failures "$work/t/$e.$op")
+		[[ $f == 0 ]] || echo "- **$e $op failed $f of $N times** (the errors are on stderr)"
+	done
+done
 echo
 echo "| operation | cais | podman | docker | cais/podman | cais/docker |"
 echo "|---|---:|---:|---:|---:|---:|"
