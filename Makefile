@@ -45,7 +45,12 @@ test: lint build
 # a qemu VM on a pure cgroup v2 hierarchy (scripts/cgroup2-vm.sh says how and
 # lists its knobs). Packages without tests are left out.
 # compat drives containerd, Docker and Podman, which the VM does not have.
-CGROUP2_PKGS ?= $(filter-out %/compat,$(shell $(GO) list ./internal/runtime/... ./internal/fixture | sed 's,^github.com/cais-project/cais/,./,'))
+# Engine level: the monitor's tests, and the container tests of the CLI and
+# the Go API that touch cgroups and the runtime (PKG:REGEX runs only those).
+CGROUP2_CLI_TESTS ?= TestAcceptanceWebServer|TestRunForeground|TestRunDetachedLifecycle|TestRunLimitsAndHostname|TestContainerLifecycle|TestRunMonitorKilled|TestRunRestartOnFailure
+CGROUP2_CLIENT_TESTS ?= TestTaskLifecycle|TestTaskKillAndRerun
+CGROUP2_PKGS ?= $(filter-out %/compat,$(shell $(GO) list ./internal/runtime/... ./internal/fixture | sed 's,^github.com/cais-project/cais/,./,')) \
+	./internal/engine/monitor './internal/cli:$(CGROUP2_CLI_TESTS)' './client:$(CGROUP2_CLIENT_TESTS)'
 
 test-cgroup2: $(BIN)/cais-runtime
 	CAIS_BIN_DIR=$(BIN) scripts/cgroup2-vm.sh $(CGROUP2_PKGS)

@@ -14,7 +14,8 @@
 #      scripts/cgroup2-vm/ and the modules virtio_pci, virtio_blk, overlay,
 #      veth, dummy with their dependencies.
 #   3. payload: every package given as argument that has tests is built into
-#      a static test binary; with bin/cais-runtime and each package's
+#      a static test binary; with bin/cais-runtime, static builds of cais and
+#      cais-monitor (for the engine-level tests) and each package's
 #      testdata/ it goes into a tar laid out like the repository under /cais,
 #      with the host files in $VM_HOST_FILES (peer runtimes...) at their own
 #      paths, attached as a raw virtio disk (the guest runs tar -xf /dev/vda).
@@ -33,7 +34,9 @@
 #
 # Usage: scripts/cgroup2-vm.sh [package pattern...]   (as root; default:
 #        ./internal/runtime/... ./internal/fixture; packages without tests and
-#        directories that do not exist yet are left out)
+#        directories that do not exist yet are left out). A single package
+#        given as PKG:REGEX runs only the tests matching REGEX (-test.run),
+#        e.g. './internal/cli:TestRunForeground|TestAcceptanceWebServer'.
 #
 # Knobs (environment):
 #   CGROUP2_PKGS        package patterns, when none are given as arguments
@@ -45,8 +48,8 @@
 #   VM_MEM, VM_CPUS     guest memory in MiB and CPUs (default 2048, 2)
 #   VM_HOST_FILES       host files copied into the guest at the same paths,
 #                       with their shared libraries (default: runc, crun,
-#                       docker-registry, iproute2's ip, script, Podman's
-#                       seccomp.json)
+#                       docker-registry, iproute2's ip, script, curl,
+#                       Podman's seccomp.json)
 #   CACHE               kernel and initramfs cache (/var/cache/cais/cgroup2-vm)
 #   WORK                work dir (default: a new dir under /tmp)
 #   KEEP=1              keep the work dir: console.log, results/ (one log per
@@ -73,7 +76,7 @@ MODULES=(virtio_pci virtio_blk overlay veth dummy)
 # Host files the tests look for (peer runtimes, the registry, Podman's
 # seccomp profile), copied to the same paths in the guest with the shared
 # libraries they need; missing ones are left out.
-HOST_FILES=${VM_HOST_FILES-/usr/bin/runc /usr/bin/crun /usr/bin/docker-registry /usr/sbin/ip /usr/bin/script /usr/share/containers/seccomp.json}
+HOST_FILES=${VM_HOST_FILES-/usr/bin/runc /usr/sbin/runc /usr/bin/crun /usr/bin/docker-registry /usr/sbin/ip /usr/bin/script /usr/bin/curl /usr/share/containers/seccomp.json}
 
 log() { printf 'test-cgroup2: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -132,7 +135,17 @@ relpath() {
 }
 found=()
 inrepo=()
+declare -A runpat # package dir -> -test.run pattern given as PKG:PATTERN
 for p in "$@"; do
+	case $p in
+	*:*)
+		pat=${p#*:}
+		p=${p%%:*}
+		[ -d "$p" ] || { log "leaving out $p: no such directory (yet)"; continue; }
+		d=$(go list -e -f '{{.Dir}}' "$p")
+		runpat[$d]=$pat
+		;;
+	esac
 	d=${p%/...}
 	if [ ! -d "$d" ]; then
 		log "leaving out $p: no such directory (yet)"
@@ -239,6 +252,12 @@ static "$runtime" || die "$runtime is dynamically linked; the guest has no loade
 P=$WORK/payload/cais
 mkdir -p "$P/bin" "$P/.vm"
 cp "$runtime" "$P/bin/"
+# The engine-level tests run cais and cais-monitor too; the guest has no
+# dynamic loader, and neither needs cgo, so both are built static here.
+log "building static cais and cais-monitor"
+for b in cais cais-monitor; do
+	CGO_ENABLED=0 go build -trimpath -o "$P/bin/$b" "./cmd/$b" || die "building $b failed"
+done
 log "building ${#pkgs[@]} static test binaries"
 : >"$P/.vm/tests"
 build() { # package dir, dir relative to /cais in the guest
@@ -248,6 +267,7 @@ build() { # package dir, dir relative to /cais in the guest
 		-o "$out" . >"$err.log" 2>&1 || return 1
 	static "$out" || { echo "$dir: the test binary is not statically linked" >>"$err.log"; return 1; }
 	if [ -d "$dir/testdata" ]; then cp -a "$dir/testdata" "$P/$rel/"; fi
+	if [ -n "${runpat[$dir]:-}" ]; then printf '%s\n' "${runpat[$dir]}" >"$P/$rel/.vm-run"; fi
 	touch "$err.ok"
 }
 for dir in "${pkgs[@]}"; do

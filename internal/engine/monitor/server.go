@@ -3,8 +3,10 @@ package monitor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -151,8 +153,16 @@ func writePidFile(dir string) error {
 }
 
 // removeStale deletes a stopped container of the same ID left by an
-// earlier monitor, so create can reuse the ID.
+// earlier monitor, so create can reuse the ID. Runtimes with runc's command
+// line keep a container's state in <root>/<id>: without that directory
+// there is nothing to remove, and asking would start a runtime process on
+// every container start.
 func (s *server) removeStale(ctx context.Context) {
+	if s.rt.Root != "" {
+		if _, err := os.Lstat(filepath.Join(s.rt.Root, s.cfg.ID)); errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+	}
 	st, err := s.rt.State(ctx, s.cfg.ID)
 	if err == nil && st.Status == "stopped" {
 		s.rt.Delete(ctx, s.cfg.ID, false)
