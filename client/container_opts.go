@@ -24,15 +24,18 @@ func WithImage(img Image) NewContainerOpts {
 	}
 }
 
-// WithProcessArgs replaces the image's command with args, as the
-// arguments after the image in `cais run IMAGE ARGS...`: an image with an
-// entrypoint runs it with args as its arguments.
+// WithProcessArgs sets the container's whole command line, as containerd's
+// does: the image's entrypoint and command are both replaced (`cais run
+// --entrypoint ARGS[0] IMAGE ARGS[1:]...`).
 func WithProcessArgs(args ...string) NewContainerOpts {
 	return func(o *engine.RunOptions) error {
 		if len(args) == 0 {
 			return fmt.Errorf("process args: empty: %w", errdefs.ErrInvalidArgument)
 		}
-		o.Cmd = append([]string(nil), args...)
+		// The whole command line, as containerd's: the image's entrypoint
+		// is replaced too.
+		o.Entrypoint, o.EntrypointSet = []string{args[0]}, true
+		o.Cmd = append([]string(nil), args[1:]...)
 		return nil
 	}
 }

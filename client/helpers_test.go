@@ -55,12 +55,13 @@ func newState(t *testing.T) *state {
 	t.Setenv("PATH", path)
 
 	// The image is made and pushed from a scratch store, so the client's
-	// own store starts empty and Pull has work to do.
+	// own store starts empty and Pull has work to do. Its entrypoint fails:
+	// WithProcessArgs must replace it, as containerd's does.
 	reg := fixture.Registry(t)
 	s.ref = reg + "/client/busybox:" + name
 	scratch := []string{"--root", filepath.Join(dir, "push-root"), "--runroot", filepath.Join(dir, "push-run")}
 	for _, args := range [][]string{
-		{"import", "-c", `CMD ["/bin/sh"]`, fixture.BusyboxRootfs(t), s.ref},
+		{"import", "-c", `ENTRYPOINT ["/bin/false"]`, "-c", `CMD ["/bin/sh"]`, fixture.BusyboxRootfs(t), s.ref},
 		{"push", s.ref},
 	} {
 		if out, err := exec.Command(s.cais, append(scratch, args...)...).CombinedOutput(); err != nil {
