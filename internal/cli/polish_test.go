@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,4 +103,78 @@ func TestExecPaused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSystemDfVolumesContainers: system df counts containers (active =
+// running) and volumes (active = mounted by a container, size = bytes of
+// their data, reclaimable = the unused ones'), and -v lists both.
+func TestSystemDfVolumesContainers(t *testing.T) {
+	e, name := runEnv(t)
+	used, free, created := name+"-used", name+"-free", name+"-c"
+	t.Cleanup(func() { e.run("rm", "-f", name, created) })
+	e.must("volume", "create", free)
+	e.must("run", "--rm", "-v", free+":/d", "busybox:test", "sh", "-c", "head -c 3000 /dev/zero > /d/f")
+	e.must(append([]string{"run", "-d", "--name", name, "-v", used + ":/d", "busybox:test"}, sleeper(name)...)...)
+	e.must("exec", name, "sh", "-c", "head -c 1000 /dev/zero > /d/f; head -c 20000 /dev/zero > /big")
+	e.must("create", "--name", created, "busybox:test", "true")
+
+	rows := map[string]map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(e.must("system", "df", "--format", "json")), "\n") {
+		var r map[string]string
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("system df --format json line %q: %v", l, err)
+		}
+		rows[r["Type"]] = r
+	}
+	v := rows["Local Volumes"]
+	if v["TotalCount"] != "2" || v["Active"] != "1" || v["Size"] != "4kB" || v["Reclaimable"] != "3kB (75%)" {
+		t.Errorf("Local Volumes row: %v, want 2 total, 1 active, 4kB, 3kB (75%%) reclaimable", v)
+	}
+	c := rows["Containers"]
+	if c["TotalCount"] != "2" || c["Active"] != "1" || !strings.HasSuffix(c["Size"], "kB") {
+		t.Errorf("Containers row: %v, want 2 total, 1 active, a size in kB (the 20kB written)", c)
+	}
+	if n, _ := strconv.ParseFloat(strings.TrimSuffix(c["Size"], "kB"), 64); n < 20 {
+		t.Errorf("Containers size %q, want at least the 20kB written to the running one", c["Size"])
+	}
+
+	out := e.must("system", "df", "-v")
+	for _, want := range []string{"Images space usage:", "Containers space usage:", "Local Volumes space usage:", "Build cache usage: 0B", "LOCAL VOLUMES", "VOLUME NAME"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("system df -v lacks %q:\n%s", want, out)
+		}
+	}
+	fields := map[string][]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			fields[f[0]] = f
+			fields[f[len(f)-1]] = f
+		}
+	}
+	if f := fields[used]; len(f) != 3 || f[1] != "1" || f[2] != "1kB" {
+		t.Errorf("df -v line of volume %s: %q, want 1 link and 1kB", used, f)
+	}
+	if f := fields[free]; len(f) != 3 || f[1] != "0" || f[2] != "3kB" {
+		t.Errorf("df -v line of volume %s: %q, want 0 links and 3kB", free, f)
+	}
+	if got := localVolumesColumn(fields[name]); got != "1" {
+		t.Errorf("df -v line of container %s: %q, want LOCAL VOLUMES 1", name, fields[name])
+	}
+	if got := localVolumesColumn(fields[created]); got != "0" {
+		t.Errorf("df -v line of container %s: %q, want LOCAL VOLUMES 0", created, fields[created])
+	}
+	if r := e.run("system", "df", "-v", "--format", "json"); r.code != 125 || !strings.Contains(r.stderr, "--format") {
+		t.Errorf("df -v --format json: code %d stderr %q, want 125 naming --format", r.code, r.stderr)
+	}
+}
+
+// localVolumesColumn is the LOCAL VOLUMES field of a df -v container
+// line: the one after the quoted COMMAND.
+func localVolumesColumn(f []string) string {
+	for i := 2; i+1 < len(f); i++ {
+		if strings.HasSuffix(f[i], `"`) {
+			return f[i+1]
+		}
+	}
+	return ""
 }
