@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -177,4 +178,49 @@ func localVolumesColumn(f []string) string {
 		}
 	}
 	return ""
+}
+
+// TestInspectTmpfsAndMounts: inspect shows HostConfig.Tmpfs (path →
+// options, as typed) and HostConfig.Mounts (the --mount values in
+// Docker's shape), and neither key when no such flag was given.
+func TestInspectTmpfsAndMounts(t *testing.T) {
+	e, name := runEnv(t)
+	plain := name + "-plain"
+	t.Cleanup(func() { e.run("rm", "-f", "-v", name, plain) })
+	src := t.TempDir()
+	e.must("create", "--name", name,
+		"--tmpfs", "/run:rw,size=64m", "--tmpfs", "/scratch",
+		"--mount", "type=volume,source="+name+"-v,target=/data,readonly",
+		"--mount", "type=bind,source="+src+",target=/b,bind-propagation=rslave",
+		"--mount", "type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1770",
+		"--mount", "type=volume,target=/anon,volume-nocopy,volume-label=a=b",
+		"busybox:test", "true")
+	if got, want := e.must("inspect", "--format", "{{json .HostConfig.Tmpfs}}", name), `{"/run":"rw,size=64m","/scratch":""}`+"\n"; got != want {
+		t.Errorf("HostConfig.Tmpfs: got %s want %s", got, want)
+	}
+	want := `[{"Type":"volume","Source":"` + name + `-v","Target":"/data","ReadOnly":true},` +
+		`{"Type":"bind","Source":"` + src + `","Target":"/b","BindOptions":{"Propagation":"rslave"}},` +
+		`{"Type":"tmpfs","Target":"/t","TmpfsOptions":{"SizeBytes":1048576,"Mode":1016}},` +
+		`{"Type":"volume","Target":"/anon","VolumeOptions":{"NoCopy":true,"Labels":{"a":"b"}}}]` + "\n"
+	if got := e.must("inspect", "--format", "{{json .HostConfig.Mounts}}", name); !sameJSON(t, got, want) {
+		t.Errorf("HostConfig.Mounts:\ngot  %s\nwant %s", got, want)
+	}
+	e.must("create", "--name", plain, "busybox:test", "true")
+	if hc := e.must("inspect", "--format", "{{json .HostConfig}}", plain); strings.Contains(hc, `"Tmpfs"`) || strings.Contains(hc, `"Mounts"`) {
+		t.Errorf("HostConfig of a container without --tmpfs or --mount has them: %s", hc)
+	}
+}
+
+// sameJSON reports whether two JSON texts hold the same value (key order
+// aside).
+func sameJSON(t *testing.T, a, b string) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal([]byte(a), &va); err != nil {
+		t.Fatalf("%q: %v", a, err)
+	}
+	if err := json.Unmarshal([]byte(b), &vb); err != nil {
+		t.Fatalf("%q: %v", b, err)
+	}
+	return reflect.DeepEqual(va, vb)
 }
