@@ -22,6 +22,13 @@ func TestRmWithoutForce(t *testing.T) {
 			if out := e.must("rm", created); out != created+"\n" {
 				t.Errorf("rm of a created container printed %q, want its name", out)
 			}
+			// The same when its monitor was killed: the runtime still holds
+			// it created.
+			id := strings.TrimSpace(e.must(append([]string{"create", "--runtime", rt, "--name", created, "busybox:test"}, sleeper(name)...)...))
+			kill(t, monitorOf(t, e, id))
+			if r := e.run("rm", created); r.code != 0 {
+				t.Errorf("rm of a created container whose monitor was killed: code %d stderr %q", r.code, r.stderr)
+			}
 			e.must("run", "--runtime", rt, "--name", exited, "busybox:test", "true")
 			if out := e.must("rm", exited); out != exited+"\n" {
 				t.Errorf("rm of an exited container printed %q, want its name", out)
@@ -39,6 +46,12 @@ func TestRmWithoutForce(t *testing.T) {
 			if got := e.must("inspect", "--format", "{{.State.Status}}", running); got != "running\n" {
 				t.Errorf("after a refused rm the container is %q, want running", got)
 			}
+			kill(t, monitorOf(t, e, strings.TrimSpace(e.must("inspect", "--format", "{{.Id}}", running))))
+			if r := e.run("rm", running); r.code != 1 || !strings.Contains(r.stderr, want) {
+				t.Errorf("rm of a running container whose monitor was killed: code %d stderr %q, want 1 and %q", r.code, r.stderr, want)
+			}
+			e.must("rm", "-f", running)
+			e.must(append([]string{"run", "-d", "--runtime", rt, "--name", running, "busybox:test"}, sleeper(name)...)...)
 			e.must("pause", running)
 			r = e.run("rm", running)
 			want = `cannot remove container "/` + running + `": container is paused and must be unpaused first`
