@@ -141,11 +141,18 @@ func waitStopped(ctx context.Context, rt ocicli.Runtime, id string, timeout time
 // kills it first): runtime delete, rootfs unmount, snapshot, record and
 // directories.
 func (e *Engine) RemoveContainer(ctx context.Context, c *Container, force bool) error {
+	return e.removeContainer(ctx, c, force, true)
+}
+
+// removeContainer is RemoveContainer; without created, a created
+// container is refused too (prune: one being restarted is created for a
+// moment).
+func (e *Engine) removeContainer(ctx context.Context, c *Container, force, created bool) error {
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
 		st, err := monitor.Open(dir).Status(ctx)
 		if err == nil && st.State != monitor.StateExited {
-			if !force && st.State != monitor.StateCreated {
+			if !force && (st.State != monitor.StateCreated || !created) {
 				return e.removeRefusal(ctx, c, st.State)
 			}
 			if err := e.thawForStop(ctx, c); err != nil {
@@ -156,7 +163,7 @@ func (e *Engine) RemoveContainer(ctx context.Context, c *Container, force bool) 
 			}
 		}
 	} else if rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID); err == nil && rec.State == monitor.RecoveredRunning {
-		if !force && !e.runtimeCreated(ctx, c) {
+		if !force && (!created || !e.runtimeCreated(ctx, c)) {
 			return e.removeRefusal(ctx, c, monitor.StateRunning)
 		}
 		c.runtime().Kill(ctx, c.ID, syscall.SIGKILL, true)
