@@ -16,11 +16,15 @@ func restartCmd(g *globals) *cobra.Command {
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
+			timeout := time.Duration(secs) * time.Second
+			if !c.Flags().Changed("time") {
+				timeout = -1 // the container's --stop-timeout, else 10s
+			}
 			return eachContainer(ctx, g, args, "restarting", func(e *engine.Engine, ctr *engine.Container) error {
-				return e.RestartContainer(ctx, ctr, time.Duration(secs)*time.Second)
+				return e.RestartContainer(ctx, ctr, timeout)
 			})
 		},
 	}
-	c.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	c.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container (default: its --stop-timeout, else 10)")
 	return c
 }

@@ -48,6 +48,9 @@ func (e *Engine) ExecContainer(ctx context.Context, c *Container, o ExecOptions)
 	if err != nil {
 		return -1, err
 	}
+	if st.State == StatePaused {
+		return -1, fmt.Errorf("Container %s is paused, unpause the container before exec: %w", c.Name, errdefs.ErrConflict)
+	}
 	if st.State != monitor.StateRunning {
 		return -1, fmt.Errorf("container %s is not running: %w", c.Name, errdefs.ErrConflict)
 	}

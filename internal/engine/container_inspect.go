@@ -49,6 +49,9 @@ type HostConfig struct {
 	NetworkMode string   `json:"NetworkMode"`
 	AutoRemove  bool     `json:"AutoRemove"`
 	Binds       []string `json:"Binds"`
+	// Mounts are the --mount values, Tmpfs the --tmpfs ones (path → options).
+	Mounts []HostMount       `json:"Mounts,omitempty"`
+	Tmpfs  map[string]string `json:"Tmpfs,omitempty"`
 	DNSHostConfig
 	HostSettings
 	// The limits `cais update` changes, read from the bundle's spec.
@@ -138,6 +141,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	inspectSettings(&out, c)
 	inspectResources(&out.HostConfig, spec)
 	inspectMounts(&out, c)
+	inspectHostMounts(&out, c)
 	return out, nil
 }
 

@@ -136,16 +136,24 @@ func waitStopped(ctx context.Context, rt ocicli.Runtime, id string, timeout time
 	}
 }
 
-// RemoveContainer removes a stopped container (a running one only with
-// force, which kills it first): runtime delete, rootfs unmount, snapshot,
-// record and directories.
+// RemoveContainer removes a container that does not run (created or
+// exited; a running, restarting or paused one only with force, which
+// kills it first): runtime delete, rootfs unmount, snapshot, record and
+// directories.
 func (e *Engine) RemoveContainer(ctx context.Context, c *Container, force bool) error {
+	return e.removeContainer(ctx, c, force, true)
+}
+
+// removeContainer is RemoveContainer; without created, a created
+// container is refused too (prune: one being restarted is created for a
+// moment).
+func (e *Engine) removeContainer(ctx context.Context, c *Container, force, created bool) error {
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
 		st, err := monitor.Open(dir).Status(ctx)
 		if err == nil && st.State != monitor.StateExited {
-			if !force {
-				return fmt.Errorf("container %s is %s: stop it or use force: %w", c.Name, st.State, errdefs.ErrConflict)
+			if !force && (st.State != monitor.StateCreated || !created) {
+				return e.removeRefusal(ctx, c, st.State)
 			}
 			if err := e.thawForStop(ctx, c); err != nil {
 				return err
@@ -155,8 +163,8 @@ func (e *Engine) RemoveContainer(ctx context.Context, c *Container, force bool) 
 			}
 		}
 	} else if rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID); err == nil && rec.State == monitor.RecoveredRunning {
-		if !force {
-			return fmt.Errorf("container %s is running: stop it or use force: %w", c.Name, errdefs.ErrConflict)
+		if !force && (!created || !e.runtimeCreated(ctx, c)) {
+			return e.removeRefusal(ctx, c, monitor.StateRunning)
 		}
 		c.runtime().Kill(ctx, c.ID, syscall.SIGKILL, true)
 	}

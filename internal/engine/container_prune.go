@@ -49,7 +49,7 @@ func (e *Engine) PruneContainers(ctx context.Context) (ContainerPruneResult, err
 		if u, err := e.snaps.Usage(ctx, c.SnapshotKey); err == nil {
 			size = u.Size
 		}
-		if err := e.RemoveContainer(ctx, &c, false); err != nil {
+		if err := e.removeContainer(ctx, &c, false, false); err != nil {
 			if errors.Is(err, errdefs.ErrConflict) {
 				continue // it started again meanwhile
 			}

@@ -111,6 +111,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
+	c.HostMounts, c.Tmpfs = hostConfigMounts(o.MountOptions)
 	unlock, err := e.lockContainers()
 	if err != nil {
 		return nil, err

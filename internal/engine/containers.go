@@ -48,6 +48,10 @@ type Container struct {
 	// Mounts are the volumes, binds and --mount tmpfs the container has
 	// (container_volumes.go); nil in records from before they were kept.
 	Mounts []MountRecord `json:"mounts"`
+	// HostMounts and Tmpfs are the --mount and --tmpfs values in Docker's
+	// HostConfig shapes, for inspect (container_hostmounts.go).
+	HostMounts []HostMount       `json:"hostMounts,omitempty"`
+	Tmpfs      map[string]string `json:"tmpfs,omitempty"`
 	// Monitor is what the monitor does besides running it (RunOptions').
 	Monitor MonitorOptions `json:"monitor,omitzero"`
 }
