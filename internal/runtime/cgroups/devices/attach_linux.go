@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"unsafe"
@@ -114,7 +115,17 @@ func loadProgram(code []byte) (int, error) {
 		logBuf:   uint64(uintptr(unsafe.Pointer(&log[0]))),
 	}
 	copy(attr.progName[:], "cais_devices")
-	fd, err := bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+	// The verifier gives up with EAGAIN when a signal is pending, and the Go
+	// runtime signals its threads (preemption): try again, a bounded number
+	// of times.
+	var fd uintptr
+	var err error
+	for range 20 {
+		fd, err = bpf(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+		if !errors.Is(err, unix.EAGAIN) {
+			break
+		}
+	}
 	runtime.KeepAlive(code)
 	runtime.KeepAlive(license)
 	if err != nil {
