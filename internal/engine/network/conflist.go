@@ -1,0 +1,45 @@
+package network
+
+import (
+	"encoding/json"
+	"path/filepath"
+)
+
+// cniVersion is what the generated lists speak; Debian's plugins support it.
+const cniVersion = "1.0.0"
+
+// confList is the CNI configuration list of n: a bridge with host-local
+// IPAM (allocations under the runroot, so separate roots never share
+// them), portmap, firewall and tuning.
+func (s *Store) confList(n *Network) ([]byte, error) {
+	rng := map[string]any{"subnet": n.IPAM.Subnet, "gateway": n.IPAM.Gateway}
+	if n.IPAM.IPRange != "" {
+		rng["rangeStart"], rng["rangeEnd"] = rangeBounds(n.IPAM.IPRange)
+	}
+	ipam := map[string]any{
+		"type":    "host-local",
+		"dataDir": filepath.Join(s.ipamDir(), n.ID),
+		"ranges":  [][]any{{rng}},
+	}
+	if !n.Internal {
+		ipam["routes"] = []any{map[string]any{"dst": "0.0.0.0/0"}}
+	}
+	plugins := []any{
+		map[string]any{
+			"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal,
+			"hairpinMode": true, "ipam": ipam,
+			"capabilities": map[string]bool{"ips": true},
+		},
+		map[string]any{"type": "portmap", "snat": true, "capabilities": map[string]bool{"portMappings": true}},
+		map[string]any{"type": "firewall"},
+		map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}},
+	}
+	return json.Marshal(map[string]any{
+		"cniVersion": cniVersion,
+		"name":       "cais-" + n.ID[:12],
+		"plugins":    plugins,
+	})
+}
+
+// loopbackConf brings lo up in every container's namespace.
+const loopbackConf = `{"cniVersion":"1.0.0","name":"cais-loopback","type":"loopback"}`
