@@ -23,6 +23,8 @@ type ContainerInspect struct {
 	HostConfig HostConfig            `json:"HostConfig"`
 	Config     ContainerConfig       `json:"Config"`
 	Mounts     []MountPoint          `json:"Mounts"`
+	// NetworkSettings: container_inspect_network.go.
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 }
 
 // ContainerInspectState is a container's life as inspect shows it.
@@ -116,6 +118,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	if spec, err := e.containerSpec(c); err == nil {
 		e.inspectSpec(&out, c, spec)
 	}
+	e.inspectNetwork(&out, c)
 	return out, nil
 }
 

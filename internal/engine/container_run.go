@@ -28,7 +28,8 @@ type RunOptions struct {
 	Name    string   // empty: one is made from the ID
 	Env     []string // "K=V"
 	Volumes []string // "/host:/ctr[:ro|rw]"
-	Network string   // "", "none" or "host"
+	Network string   // "", "none" or "host"; Net.Networks supersedes it
+	Net     NetworkOptions
 	// Runtime is "cais-runtime", "runc" or a path; empty is cais-runtime.
 	Runtime string
 	// Hostname replaces the default (the first 12 characters of the ID).
@@ -93,6 +94,10 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
+	plan, err := e.planNetwork(ctx, o, img)
+	if err != nil {
+		return nil, err
+	}
 	unlock, err := e.lockContainers()
 	if err != nil {
 		return nil, err
@@ -102,8 +107,12 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := e.prepareBundle(ctx, c, img, o, mounts)
+	var cfg monitor.Config
+	if o.Network, err = e.setupNetwork(ctx, c, plan, o.Hostname); err == nil {
+		cfg, err = e.prepareBundle(ctx, c, img, o, mounts)
+	}
 	if err == nil {
+		e.refreshPeers(c, nil)
 		err = e.spawnMonitor(ctx, c, rt, cfg, o)
 	}
 	if err != nil {
