@@ -11,6 +11,7 @@ import (
 
 	"github.com/containernetworking/cni/libcni"
 	types100 "github.com/containernetworking/cni/pkg/types/100"
+	"golang.org/x/sys/unix"
 
 	"github.com/cais-project/cais/internal/errdefs"
 )
@@ -114,6 +115,11 @@ func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns strin
 	if err != nil {
 		return Attachment{}, fmt.Errorf("network %s: %w", n.Name, err)
 	}
+	unlock, _, err := s.netLock(n, unix.LOCK_SH)
+	if err != nil {
+		return Attachment{}, err
+	}
+	defer unlock()
 	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
 		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway}
 	rt := s.runtimeConf(containerID, netns, o.IfName, a)
@@ -165,7 +171,7 @@ func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns strin
 	if err := cfg.DelNetworkList(ctx, list, s.runtimeConf(containerID, netns, a.IfName, a)); err != nil {
 		return fmt.Errorf("detaching from network %s: %w", n.Name, err)
 	}
-	return nil
+	return s.removeIdleBridge(n)
 }
 
 // Loopback brings up lo in netns.
