@@ -433,3 +433,20 @@ func TestNetworkBadInput(t *testing.T) {
 	e.checkNetGone(nil)
 	e.must("network", "rm", name+"-n")
 }
+
+// TestNetworkRestartKeepsAddress: restarts under a restart policy run in
+// the same namespace with the same address; removal releases it.
+func TestNetworkRestartKeepsAddress(t *testing.T) {
+	e, name := netEnv(t)
+	id := strings.TrimSpace(e.must("run", "-d", "--name", name, "--restart", "on-failure:2", "busybox:test",
+		"sh", "-c", "ip -4 -o addr show eth0 | awk '{print $4}'; exit 1"))
+	if code := strings.TrimSpace(e.must("wait", name)); code != "1" {
+		t.Errorf("wait: %q, want 1", code)
+	}
+	out := lines(e.must("logs", name))
+	if len(out) != 3 || out[0] == "" || out[1] != out[0] || out[2] != out[0] {
+		t.Errorf("addresses over three runs: %q, want the same one three times", out)
+	}
+	e.must("rm", name)
+	e.checkNetGone([]string{id})
+}
