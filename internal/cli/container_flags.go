@@ -34,6 +34,7 @@ func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
 	f.StringVarP(&cf.memory, "memory", "m", "", "memory limit (e.g. 64m)")
 	f.Int64Var(&o.PidsLimit, "pids-limit", 0, "limit the number of processes (0: no limit)")
 	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, `security options: "seccomp=unconfined", "seccomp=<profile.json>", "no-new-privileges" (repeatable)`)
+	registerDNSFlags(f, &o.DNS)
 }
 
 // options completes the options for IMAGE [CMD...]; what is wrong with the

@@ -13,16 +13,17 @@ import (
 // ContainerInspect is Docker's container inspect document, with the
 // fields cais knows. Field names and JSON keys are Docker's.
 type ContainerInspect struct {
-	ID         string                `json:"Id"`
-	Created    string                `json:"Created"`
-	Path       string                `json:"Path"`
-	Args       []string              `json:"Args"`
-	State      ContainerInspectState `json:"State"`
-	Image      string                `json:"Image"`
-	Name       string                `json:"Name"`
-	HostConfig HostConfig            `json:"HostConfig"`
-	Config     ContainerConfig       `json:"Config"`
-	Mounts     []MountPoint          `json:"Mounts"`
+	ID      string                `json:"Id"`
+	Created string                `json:"Created"`
+	Path    string                `json:"Path"`
+	Args    []string              `json:"Args"`
+	State   ContainerInspectState `json:"State"`
+	Image   string                `json:"Image"`
+	EtcPaths
+	Name       string          `json:"Name"`
+	HostConfig HostConfig      `json:"HostConfig"`
+	Config     ContainerConfig `json:"Config"`
+	Mounts     []MountPoint    `json:"Mounts"`
 	// NetworkSettings: container_inspect_network.go.
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 }
@@ -48,12 +49,14 @@ type HostConfig struct {
 	NetworkMode string   `json:"NetworkMode"`
 	AutoRemove  bool     `json:"AutoRemove"`
 	Binds       []string `json:"Binds"`
+	DNSHostConfig
 }
 
 // ContainerConfig is the part of the container's settings that is
 // portable.
 type ContainerConfig struct {
 	Hostname   string            `json:"Hostname"`
+	Domainname string            `json:"Domainname"`
 	Env        []string          `json:"Env"`
 	Cmd        []string          `json:"Cmd"`
 	Image      string            `json:"Image"`
@@ -118,6 +121,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	if spec, err := e.containerSpec(c); err == nil {
 		e.inspectSpec(&out, c, spec)
 	}
+	e.inspectEtc(&out, c)
 	e.inspectNetwork(&out, c)
 	return out, nil
 }

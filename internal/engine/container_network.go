@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/cais-project/cais/internal/engine/etcfiles"
 	"github.com/cais-project/cais/internal/engine/monitor"
 	"github.com/cais-project/cais/internal/engine/network"
 	"github.com/cais-project/cais/internal/errdefs"
@@ -315,26 +317,20 @@ func (e *Engine) refreshPeers(c *Container, was []network.Attachment) {
 	}
 }
 
-// writeHosts renders o's hosts file from every container record (with
-// fresh standing in for its own stale record).
+// writeHosts rewrites o's /etc files (through WriteEtcFiles, in place)
+// from every container record, with fresh standing in for its own,
+// possibly stale, record: its addresses, and its peers on the
+// user-defined networks it shares with them by name, aliases and short ID.
 func (e *Engine) writeHosts(o *Container, all []*Container, fresh *Container) {
-	var self, peers []network.HostsEntry
-	names := func(x *Container, a network.Attachment) []string {
-		ns := []string{}
-		if x.Net.Hostname != "" {
-			ns = append(ns, x.Net.Hostname)
-		}
-		if a.Network != network.DefaultName {
-			ns = append(ns, x.Name)
-			ns = append(ns, a.Aliases...)
-		}
-		return ns
-	}
-	for _, a := range o.Net.Attachments {
-		self = append(self, network.HostsEntry{IP: a.IPAddress, Names: names(o, a)})
-	}
+	n := EtcNetwork{Mode: o.Net.Mode}
 	mine := map[string]bool{}
 	for _, a := range o.Net.Attachments {
+		if ip, err := netip.ParseAddr(a.IPAddress); err == nil {
+			n.Addresses = append(n.Addresses, ip)
+		}
+		if gw, err := netip.ParseAddr(a.Gateway); err == nil && !n.Gateway.IsValid() {
+			n.Gateway = gw
+		}
 		if a.Network != network.DefaultName {
 			mine[a.NetworkID] = true
 		}
@@ -347,10 +343,13 @@ func (e *Engine) writeHosts(o *Container, all []*Container, fresh *Container) {
 			continue
 		}
 		for _, a := range x.Net.Attachments {
-			if mine[a.NetworkID] {
-				peers = append(peers, network.HostsEntry{IP: a.IPAddress, Names: names(x, a)})
+			ip, err := netip.ParseAddr(a.IPAddress)
+			if err != nil || !mine[a.NetworkID] {
+				continue
 			}
+			names := append(append([]string{x.Name}, a.Aliases...), x.ID[:12])
+			n.Peers = append(n.Peers, etcfiles.Peer{IP: ip, Names: names})
 		}
 	}
-	network.WriteInPlace(filepath.Join(e.runDir(o.ID), "hosts"), network.RenderHosts(self, peers))
+	WriteEtcFiles(e.runDir(o.ID), o.Net.Hostname, o.DNS, n)
 }

@@ -52,6 +52,8 @@ type RunOptions struct {
 	// Start starts the container right after creating it; otherwise the
 	// caller attaches and then calls StartContainer.
 	Start bool
+	// DNS is --dns, --dns-search, --dns-option, --add-host, --domainname.
+	DNS DNSOptions
 }
 
 // CreateContainer resolves the image (pulling it when the reference is not
@@ -62,6 +64,9 @@ type RunOptions struct {
 func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container, error) {
 	restart, err := monitor.ParseRestartPolicy(o.Restart)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.DNS.Validate(); err != nil {
 		return nil, err
 	}
 	if o.AutoRemove && restart.Name != "" && restart.Name != "no" {
@@ -87,6 +92,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if c.Name == "" {
 		c.Name = "cais_" + id[:12]
 	}
+	c.DNS = o.DNS.normalized()
 	if !validName(c.Name) {
 		return nil, fmt.Errorf("invalid container name %q: %w", c.Name, errdefs.ErrInvalidArgument)
 	}
@@ -224,7 +230,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 			hostname = h
 		}
 	}
-	files, err := writeEtcFiles(dir, hostname, o.Network)
+	files, err := writeEtcFiles(dir, hostname, o)
 	if err != nil {
 		return monitor.Config{}, err
 	}
@@ -233,7 +239,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	// bounding set: a non-root user may gain those through setuid files).
 	defaultSeccomp := &specs.LinuxSeccomp{}
 	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, specgen.Options{
-		ID: c.ID, Name: c.Name, Hostname: hostname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
+		ID: c.ID, Name: c.Name, Hostname: hostname, Domainname: o.DNS.Domainname, Cmd: o.Cmd, Env: o.Env, Network: o.Network,
 		Mounts: mounts, HostsPath: files[0], ResolvConfPath: files[1], HostnamePath: files[2],
 		Memory: o.Memory, PidsLimit: o.PidsLimit, SecurityOpt: o.SecurityOpt, Seccomp: defaultSeccomp,
 		Tty: o.Tty, OpenStdin: o.Interactive,
@@ -260,24 +266,8 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 
 // writeEtcFiles writes hosts, resolv.conf and hostname into dir and
 // returns their paths in that order.
-func writeEtcFiles(dir, hostname, network string) ([3]string, error) {
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-	if network == "host" {
-		if b, err := os.ReadFile("/etc/hosts"); err == nil {
-			hosts = string(b)
-		}
-	}
-	resolv := "nameserver 127.0.0.53\n"
-	if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
-		resolv = string(b)
-	}
-	paths := [3]string{filepath.Join(dir, "hosts"), filepath.Join(dir, "resolv.conf"), filepath.Join(dir, "hostname")}
-	for i, s := range []string{hosts, resolv, hostname + "\n"} {
-		if err := os.WriteFile(paths[i], []byte(s), 0o644); err != nil {
-			return paths, fmt.Errorf("writing %s: %w", paths[i], err)
-		}
-	}
-	return paths, nil
+func writeEtcFiles(dir, hostname string, o RunOptions) ([3]string, error) {
+	return WriteEtcFiles(dir, hostname, o.DNS, EtcNetwork{Mode: o.Network})
 }
 
 func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions) error {

@@ -35,6 +35,8 @@ type Container struct {
 	// Tty: its process has a terminal (run -t).
 	OpenStdin bool `json:"openStdin,omitempty"`
 	Tty       bool `json:"tty,omitempty"`
+	// DNS is what --dns, --add-host and the like asked for.
+	DNS DNSOptions `json:"dns,omitempty"`
 	// Net is what the engine made for the container's networking.
 	Net ContainerNet `json:"net,omitempty"`
 }

@@ -4,8 +4,9 @@
 // every container), the choice of subnets that collide neither with the
 // host's routes nor with other networks, per-container network namespace
 // files, attaching and detaching containers through libcni and the standard
-// plugins, published port parsing, and the hosts files that give containers
-// on a user-defined network their peers' names.
+// plugins, and published port parsing. The hosts files that give
+// containers on a user-defined network their peers' names are rendered by
+// etcfiles; the engine decides who the peers are.
 //
 // It never writes bridge, IPAM or NAT plumbing itself: the plugins do.
 package network

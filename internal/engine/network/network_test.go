@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/cais-project/cais/internal/errdefs"
@@ -195,30 +192,6 @@ func TestResolveHostPorts(t *testing.T) {
 	}
 	if ps[0].HostPort == 0 || ps[1].HostPort == 0 || ps[2].HostPort != 1234 {
 		t.Errorf("got %+v, want free ports for the first two and 1234 kept", ps)
-	}
-}
-
-// TestWriteInPlace: the hosts file keeps its inode (it is bind-mounted),
-// and shrinking leaves no tail.
-func TestWriteInPlace(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "hosts")
-	if err := os.WriteFile(p, []byte(strings.Repeat("x", 500)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st0, _ := os.Stat(p)
-	content := RenderHosts([]HostsEntry{{IP: "10.89.0.2", Names: []string{"abc", "web"}}},
-		[]HostsEntry{{IP: "10.89.0.3", Names: []string{"def", "db", "database"}}, {IP: "", Names: []string{"skipped"}}})
-	if err := WriteInPlace(p, content); err != nil {
-		t.Fatal(err)
-	}
-	st1, _ := os.Stat(p)
-	if st0.Sys().(*syscall.Stat_t).Ino != st1.Sys().(*syscall.Stat_t).Ino {
-		t.Error("WriteInPlace replaced the file")
-	}
-	b, _ := os.ReadFile(p)
-	want := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.89.0.2\tabc web\n10.89.0.3\tdef db database\n"
-	if string(b) != want {
-		t.Errorf("got %q, want %q", b, want)
 	}
 }
 
