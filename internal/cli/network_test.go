@@ -450,3 +450,31 @@ func TestNetworkRestartKeepsAddress(t *testing.T) {
 	e.must("rm", name)
 	e.checkNetGone([]string{id})
 }
+
+// TestNetworkStaticIPAndMAC: --ip (anywhere in the subnet, also outside
+// --ip-range) and --mac-address reach the container and inspect; dynamic
+// addresses come from the range.
+func TestNetworkStaticIPAndMAC(t *testing.T) {
+	e, name := netEnv(t)
+	nw := name + "-n"
+	e.must("network", "create", "--subnet", "172.30.96.0/24", "--ip-range", "172.30.96.128/25", nw)
+	id := strings.TrimSpace(e.must("run", "-d", "--name", name, "--network", nw, "--ip", "172.30.96.50",
+		"--mac-address", "92:d0:c6:0a:29:33", "busybox:test", "sleep", "60"))
+	if out := e.must("exec", name, "sh", "-c", "ip -o addr show eth0; ip -o link show eth0"); !strings.Contains(out, "172.30.96.50/24") || !strings.Contains(out, "92:d0:c6:0a:29:33") {
+		t.Errorf("eth0 with --ip and --mac-address: %q", out)
+	}
+	got := e.must("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.MacAddress}}{{end}}", name)
+	if got != "172.30.96.50 92:d0:c6:0a:29:33\n" {
+		t.Errorf("inspect: %q", got)
+	}
+	out := e.must("run", "--rm", "--network", nw, "busybox:test", "ip", "-4", "-o", "addr", "show", "eth0")
+	if f := strings.Fields(out); len(f) < 4 || !strings.HasPrefix(f[3], "172.30.96.") || strings.TrimSuffix(strings.TrimPrefix(f[3], "172.30.96."), "/24") < "128" {
+		t.Errorf("dynamic address %q, want one in 172.30.96.128/25", out)
+	}
+	if r := e.run("run", "--rm", "--network", nw, "--ip", "172.30.96.50", "busybox:test", "true"); r.code != 125 || !strings.Contains(r.stderr, "172.30.96.50") {
+		t.Errorf("--ip already in use: exit %d, %q", r.code, r.stderr)
+	}
+	e.must("rm", "-f", name)
+	e.checkNetGone([]string{id})
+	e.must("network", "rm", nw)
+}

@@ -98,6 +98,16 @@ func (s *Store) runtimeConf(containerID, netns, ifname string, a Attachment) *li
 // Attach runs CNI ADD of n's list for the container in netns. On failure
 // it runs DEL so nothing is left.
 func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
+	a, err := s.attach(ctx, n, containerID, netns, o)
+	if err != nil {
+		// A failed first ADD can leave a bridge with no address and no
+		// port, which later ADDs cannot use.
+		s.removeIdleBridge(n)
+	}
+	return a, err
+}
+
+func (s *Store) attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
 	if o.IP != "" {
 		if err := CheckIP(n, o.IP); err != nil {
 			return Attachment{}, err
@@ -107,7 +117,9 @@ func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns strin
 	if err != nil {
 		return Attachment{}, err
 	}
-	b, err := s.confList(n)
+	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
+		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway}
+	b, err := s.confList(n, a)
 	if err != nil {
 		return Attachment{}, err
 	}
@@ -120,8 +132,6 @@ func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns strin
 		return Attachment{}, err
 	}
 	defer unlock()
-	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
-		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway}
 	rt := s.runtimeConf(containerID, netns, o.IfName, a)
 	res, err := cfg.AddNetworkList(ctx, list, rt)
 	if err != nil {
@@ -143,11 +153,9 @@ func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns strin
 			break
 		}
 	}
-	if a.MAC == "" {
-		for _, i := range r.Interfaces {
-			if i.Name == o.IfName && i.Sandbox != "" {
-				a.MAC = i.Mac
-			}
+	for _, i := range r.Interfaces {
+		if i.Name == o.IfName && i.Sandbox != "" && i.Mac != "" {
+			a.MAC = i.Mac // tuning's, when --mac-address changed it
 		}
 	}
 	return a, nil
@@ -160,7 +168,7 @@ func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns strin
 	if err != nil {
 		return err
 	}
-	b, err := s.confList(n)
+	b, err := s.confList(n, a)
 	if err != nil {
 		return err
 	}

@@ -11,9 +11,13 @@ const cniVersion = "1.0.0"
 // confList is the CNI configuration list of n: a bridge with host-local
 // IPAM (allocations under the runroot, so separate roots never share
 // them), portmap, firewall and tuning.
-func (s *Store) confList(n *Network) ([]byte, error) {
+//
+// --ip may name any address of the subnet while --ip-range only bounds
+// dynamic allocation, so an attachment with a requested address gets the
+// whole subnet as its range; the allocation store is the same either way.
+func (s *Store) confList(n *Network, a Attachment) ([]byte, error) {
 	rng := map[string]any{"subnet": n.IPAM.Subnet, "gateway": n.IPAM.Gateway}
-	if n.IPAM.IPRange != "" {
+	if n.IPAM.IPRange != "" && a.RequestedIP == "" {
 		rng["rangeStart"], rng["rangeEnd"] = rangeBounds(n.IPAM.IPRange)
 	}
 	ipam := map[string]any{

@@ -201,7 +201,7 @@ func TestConfList(t *testing.T) {
 	s := &Store{Root: t.TempDir(), RunRoot: "/run/x"}
 	n := &Network{Name: "n", ID: strings.Repeat("ab", 32), Bridge: "cais-abababab", Internal: true,
 		IPAM: IPAM{Subnet: "10.89.0.0/24", Gateway: "10.89.0.1", IPRange: "10.89.0.128/25"}}
-	b, err := s.confList(n)
+	b, err := s.confList(n, Attachment{})
 	if err != nil {
 		t.Fatal(err)
 	}
