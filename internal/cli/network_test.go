@@ -478,3 +478,37 @@ func TestNetworkStaticIPAndMAC(t *testing.T) {
 	e.checkNetGone([]string{id})
 	e.must("network", "rm", nw)
 }
+
+// TestNetworkAcceptanceShape is the scenario without volumes: a
+// web server published on the default network, connected later to a
+// user-defined network where another container reaches it by name; then
+// nothing is left, also after its monitor was SIGKILLed.
+func TestNetworkAcceptanceShape(t *testing.T) {
+	for _, rt := range []string{"cais-runtime", "runc"} {
+		t.Run(rt, func(t *testing.T) {
+			e, name := netEnv(t)
+			web, nw := name+"-web", name+"-n"
+			port := freeHostPort(t)
+			id := strings.TrimSpace(e.must("run", "-d", "--name", web, "--runtime", rt, "-p", fmt.Sprintf("%d:80", port),
+				"busybox:test", "sh", "-c", httpdScript))
+			want := "page of " + id[:12] + "\n"
+			if got, err := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); err != nil || got != want {
+				t.Fatalf("127.0.0.1:%d: %q, %v", port, got, err)
+			}
+			e.must("network", "create", nw)
+			e.must("network", "connect", nw, web)
+			if out := e.must("run", "--rm", "--runtime", rt, "--network", nw, "busybox:test", "wget", "-qO-", "http://"+web+"/"); out != want {
+				t.Errorf("wget http://%s/ on %s: %q", web, nw, out)
+			}
+			b, err := os.ReadFile(filepath.Join(e.runRoot, "m", id[:16], "monitor.pid"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid, _ := strconv.Atoi(strings.Fields(string(b))[0])
+			syscall.Kill(pid, syscall.SIGKILL)
+			e.must("rm", "-f", web)
+			e.must("network", "rm", nw)
+			e.checkNetGone([]string{id})
+		})
+	}
+}
