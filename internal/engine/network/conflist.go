@@ -8,9 +8,10 @@ import (
 // cniVersion is what the generated lists speak; Debian's plugins support it.
 const cniVersion = "1.0.0"
 
-// confList is the CNI configuration list of n: a bridge with host-local
-// IPAM (allocations under the runroot, so separate roots never share
-// them), portmap, firewall and tuning.
+// confList is the CNI configuration list of n for attachment a: a bridge
+// with host-local IPAM (allocations under the runroot, so separate roots
+// never share them), portmap when a publishes ports, firewall, and tuning
+// when a asks for a MAC address.
 //
 // --ip may name any address of the subnet while --ip-range only bounds
 // dynamic allocation, so an attachment with a requested address gets the
@@ -34,9 +35,16 @@ func (s *Store) confList(n *Network, a Attachment) ([]byte, error) {
 			"hairpinMode": true, "ipam": ipam,
 			"capabilities": map[string]bool{"ips": true},
 		},
-		map[string]any{"type": "portmap", "snat": true, "capabilities": map[string]bool{"portMappings": true}},
-		map[string]any{"type": "firewall"},
-		map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}},
+	}
+	// Each plugin is a process (and portmap a dozen iptables runs), so
+	// the ones with nothing to do for this attachment are left out; DEL
+	// gets the same list, generated from the same record.
+	if len(a.Ports) > 0 {
+		plugins = append(plugins, map[string]any{"type": "portmap", "snat": true, "capabilities": map[string]bool{"portMappings": true}})
+	}
+	plugins = append(plugins, map[string]any{"type": "firewall"})
+	if a.RequestedMAC != "" {
+		plugins = append(plugins, map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}})
 	}
 	return json.Marshal(map[string]any{
 		"cniVersion": cniVersion,

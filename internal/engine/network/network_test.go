@@ -201,7 +201,7 @@ func TestConfList(t *testing.T) {
 	s := &Store{Root: t.TempDir(), RunRoot: "/run/x"}
 	n := &Network{Name: "n", ID: strings.Repeat("ab", 32), Bridge: "cais-abababab", Internal: true,
 		IPAM: IPAM{Subnet: "10.89.0.0/24", Gateway: "10.89.0.1", IPRange: "10.89.0.128/25"}}
-	b, err := s.confList(n, Attachment{})
+	b, err := s.confList(n, Attachment{Ports: []PortMapping{{HostPort: 1, ContainerPort: 1, Protocol: "tcp"}}, RequestedMAC: "92:d0:c6:0a:29:33"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,5 +215,9 @@ func TestConfList(t *testing.T) {
 	}
 	if strings.Contains(got, `"routes"`) {
 		t.Errorf("an internal network got a default route:\n%s", got)
+	}
+	b, _ = s.confList(n, Attachment{})
+	if got := string(b); strings.Contains(got, "portmap") || strings.Contains(got, "tuning") || !strings.Contains(got, "firewall") {
+		t.Errorf("an attachment without ports or MAC: want no portmap and tuning:\n%s", got)
 	}
 }
