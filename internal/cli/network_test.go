@@ -512,3 +512,21 @@ func TestNetworkAcceptanceShape(t *testing.T) {
 		})
 	}
 }
+
+// TestNetworkSeveral: repeated --network gives eth0, eth1 in order, each
+// in its network's subnet.
+func TestNetworkSeveral(t *testing.T) {
+	e, name := netEnv(t)
+	e.must("network", "create", "--subnet", "172.30.94.0/24", name+"-a")
+	e.must("network", "create", "--subnet", "172.30.95.0/24", name+"-b")
+	out := e.must("run", "--rm", "--name", name, "--network", name+"-a", "--network", name+"-b", "busybox:test",
+		"sh", "-c", "ip -4 -o addr show eth0; ip -4 -o addr show eth1")
+	if !strings.Contains(out, "eth0    inet 172.30.94.") || !strings.Contains(out, "eth1    inet 172.30.95.") {
+		t.Errorf("two networks: %q", out)
+	}
+	if r := e.run("run", "--rm", "--network", "none", "--network", name+"-a", "busybox:test", "true"); r.code != 125 || !strings.Contains(r.stderr, "cannot be combined") {
+		t.Errorf("none with another network: exit %d, %q", r.code, r.stderr)
+	}
+	e.checkNetGone(nil)
+	e.must("network", "rm", name+"-a", name+"-b")
+}
