@@ -417,6 +417,7 @@ func TestNetworkBadInput(t *testing.T) {
 		{[]string{"run", "--rm", "--name", name, "--network", name + "-n", "--ip", "10.1.2.3", "busybox:test", "true"}, "not in network"},
 		{[]string{"run", "--rm", "--name", name, "--network", "none", "-p", "80", "busybox:test", "true"}, "need a bridge network"},
 		{[]string{"network", "create", "--subnet", "172.30.98.128/25", name + "-o"}, "overlaps"},
+		{[]string{"--cni-path", "/nonexistent/cni", "run", "--rm", "--name", name, "busybox:test", "true"}, `CNI plugin "bridge" not found in /nonexistent/cni`},
 		{[]string{"network", "create", "--subnet", "172.30.97.0/24", "--gateway", "172.30.96.1", name + "-o"}, "gateway"},
 	} {
 		r := e.run(tc.args...)

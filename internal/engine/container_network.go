@@ -251,10 +251,13 @@ func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 	for i := len(c.Net.Attachments) - 1; i >= 0; i-- {
 		a := c.Net.Attachments[i]
 		n, err := st.Get(a.NetworkID)
+		if errors.Is(err, errdefs.ErrNotFound) {
+			continue // its record is gone, and with it its config
+		}
 		if err == nil {
 			err = st.Detach(ctx, n, c.ID, netns, a)
 		}
-		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -291,6 +291,9 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	// The monitor has deleted the container from the runtime when it runs
 	// this; cleanup only undoes what the engine made, so no recursion.
 	cfg.Cleanup = []string{self, "--root", e.opts.Root, "--runroot", e.opts.RunRoot, "container", "cleanup", c.ID}
+	if len(e.opts.CNIPath) > 0 {
+		cfg.Cleanup = append(cfg.Cleanup[:5], append([]string{"--cni-path", strings.Join(e.opts.CNIPath, ":")}, cfg.Cleanup[5:]...)...)
+	}
 	// The monitor must outlive this command: never tie it to ctx.
 	_, _, err = monitor.Spawn(context.WithoutCancel(ctx), bin, cfg)
 	return err
