@@ -233,6 +233,9 @@ func TestNetworkPublish(t *testing.T) {
 			if out := e.must("port", name, "80/tcp"); out != fmt.Sprintf("127.0.0.1:%d\n0.0.0.0:%d\n", p1, p2) {
 				t.Errorf("cais port 80/tcp: %q", out)
 			}
+			if out := e.must("ps", "--format", "{{.Ports}}"); out != fmt.Sprintf("127.0.0.1:%d->80/tcp, 0.0.0.0:%d->80/tcp\n", p1, p2) {
+				t.Errorf("ps PORTS: %q", out)
+			}
 			if r := e.run("port", name, "81"); r.code == 0 || !strings.Contains(r.stderr, "81/tcp") {
 				t.Errorf("cais port 81: code %d, stderr %q; want a failure naming 81/tcp", r.code, r.stderr)
 			}

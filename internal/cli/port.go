@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cais-project/cais/internal/engine"
 )
 
 func portCmd(g *globals) *cobra.Command {
@@ -54,4 +56,19 @@ func portCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// psPorts is ps's PORTS column: "127.0.0.1:8080->80/tcp, ..." as Docker.
+func psPorts(n engine.ContainerNet) string {
+	var out []string
+	for _, a := range n.Attachments {
+		for _, m := range a.Ports {
+			ip := m.HostIP
+			if ip == "" {
+				ip = "0.0.0.0"
+			}
+			out = append(out, fmt.Sprintf("%s:%d->%s", ip, m.HostPort, m.Key()))
+		}
+	}
+	return strings.Join(out, ", ")
 }

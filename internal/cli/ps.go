@@ -40,7 +40,7 @@ func psCmd(g *globals) *cobra.Command {
 					"ID": s.ID[:12], "Image": s.Image, "Command": quoteCommand(s.Command),
 					"CreatedAt":  s.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 					"RunningFor": since(s.Created), "Status": containerStatus(s.ContainerState),
-					"State": s.State, "Ports": "", "Names": s.Name,
+					"State": s.State, "Ports": psPorts(s.Net), "Names": s.Name,
 				})
 			}
 			l := listing{format: format,
