@@ -534,3 +534,24 @@ func TestNetworkSeveral(t *testing.T) {
 	e.checkNetGone(nil)
 	e.must("network", "rm", name+"-a", name+"-b")
 }
+
+// TestNetworkEtcFiles: on the default bridge, /etc/hosts names the
+// container at its own address and host-gateway is the network's gateway.
+func TestNetworkEtcFiles(t *testing.T) {
+	e, name := netEnv(t)
+	out := e.must("run", "--rm", "--name", name, "-h", "box", "--add-host", "gw:host-gateway", "busybox:test",
+		"sh", "-c", "cat /etc/hosts; ip -4 -o addr show eth0")
+	gw := e.inspectNetwork("bridge").IPAM.Config[0]["Gateway"]
+	if !hasLine(out, gw+"\tgw") {
+		t.Errorf("host-gateway: want %s\\tgw in:\n%s", gw, out)
+	}
+	var own string
+	for _, l := range lines(out) {
+		if f := strings.Fields(l); len(f) >= 4 && f[1] == "eth0" {
+			own, _, _ = strings.Cut(f[3], "/")
+		}
+	}
+	if own == "" || !hasLine(out, own+"\tbox") {
+		t.Errorf("want the container's own line %q\\tbox in:\n%s", own, out)
+	}
+}
