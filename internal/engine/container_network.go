@@ -274,6 +274,12 @@ func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 	}
 	left := c.Net.Attachments
 	c.Net.Attachments, c.Net.NetNS = nil, ""
+	// Saved before the peers are told, so that no other process still
+	// finds this container among its peers (and writes into its files
+	// while they are being removed).
+	if err := e.saveContainer(c); err != nil {
+		return err
+	}
 	e.refreshPeers(c, left)
 	return nil
 }
