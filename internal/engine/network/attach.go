@@ -117,6 +117,11 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	if err != nil {
 		return Attachment{}, err
 	}
+	release, err := s.claimSubnet(n)
+	if err != nil {
+		return Attachment{}, err
+	}
+	defer release()
 	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
 		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway}
 	b, err := s.confList(n, a)

@@ -32,6 +32,9 @@ type Network struct {
 	IPAM     IPAM              `json:"IPAM"`
 	// Bridge is the host's bridge device for the network.
 	Bridge string `json:"Bridge"`
+	// SubnetChosen: cais chose the subnet (no --subnet), so it may choose
+	// again before the bridge exists (see claimSubnet).
+	SubnetChosen bool `json:"SubnetChosen,omitempty"`
 }
 
 // IPAM is the network's single IPv4 pool.
@@ -193,19 +196,23 @@ func (s *Store) Create(o CreateOptions) (*Network, error) {
 	}
 	n := &Network{
 		Name: o.Name, ID: id, Created: time.Now().UTC(), Driver: "bridge", Internal: o.Internal,
-		Labels: o.Labels, IPAM: ipam, Bridge: "cais-" + id[:8],
+		Labels: o.Labels, IPAM: ipam, Bridge: "cais-" + id[:8], SubnetChosen: o.Subnet == "",
 	}
 	if n.Labels == nil {
 		n.Labels = map[string]string{}
 	}
-	b, err := json.MarshalIndent(n, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := writeAtomic(filepath.Join(s.dir(), id+".json"), b); err != nil {
+	if err := s.save(n); err != nil {
 		return nil, err
 	}
 	return n, nil
+}
+
+func (s *Store) save(n *Network) error {
+	b, err := json.MarshalIndent(n, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(s.dir(), n.ID+".json"), b)
 }
 
 // planIPAM checks or chooses the subnet, gateway and range.

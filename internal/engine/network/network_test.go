@@ -221,3 +221,42 @@ func TestConfList(t *testing.T) {
 		t.Errorf("an attachment without ports or MAC: want no portmap and tuning:\n%s", got)
 	}
 }
+
+// TestClaimSubnet: before its bridge exists, a network whose subnet cais
+// chose moves off a subnet another root's bridge took meanwhile; one the
+// user gave stays.
+func TestClaimSubnet(t *testing.T) {
+	routes := prefixes("0.0.0.0/0")
+	s := &Store{Root: t.TempDir(), RunRoot: t.TempDir(), HostRoutes: func() ([]netip.Prefix, error) { return routes, nil }}
+	auto, err := s.Create(CreateOptions{Name: "auto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := s.Create(CreateOptions{Name: "user", Subnet: "172.30.93.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auto.IPAM.Subnet != "10.88.0.0/16" {
+		t.Fatalf("auto: %s", auto.IPAM.Subnet)
+	}
+	routes = append(routes, prefixes("10.88.0.0/16", "172.30.93.0/24")...) // another root's bridges
+	release, err := s.claimSubnet(auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if auto.IPAM.Subnet != "10.89.0.0/24" || auto.IPAM.Gateway != "10.89.0.1" {
+		t.Errorf("auto after claim: %+v, want 10.89.0.0/24", auto.IPAM)
+	}
+	if got, _ := s.Get("auto"); got.IPAM.Subnet != "10.89.0.0/24" {
+		t.Errorf("record after claim: %+v", got.IPAM)
+	}
+	release, err = s.claimSubnet(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if user.IPAM.Subnet != "172.30.93.0/24" {
+		t.Errorf("a user's subnet moved: %+v", user.IPAM)
+	}
+}
