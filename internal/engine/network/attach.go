@@ -32,6 +32,9 @@ type Attachment struct {
 	// --mac-address); detach passes them again as CNI expects.
 	RequestedIP  string `json:"requestedIp,omitempty"`
 	RequestedMAC string `json:"requestedMac,omitempty"`
+	// Firewall: the list included the firewall plugin (the host's FORWARD
+	// chain filtered when the container was attached).
+	Firewall bool `json:"firewall,omitempty"`
 }
 
 // AttachOptions are what a container asks of one network.
@@ -123,7 +126,7 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	}
 	defer release()
 	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
-		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway}
+		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, Firewall: forwardFilters()}
 	b, err := s.confList(n, a)
 	if err != nil {
 		return Attachment{}, err

@@ -10,8 +10,9 @@ const cniVersion = "1.0.0"
 
 // confList is the CNI configuration list of n for attachment a: a bridge
 // with host-local IPAM (allocations under the runroot, so separate roots
-// never share them), portmap when a publishes ports, firewall, and tuning
-// when a asks for a MAC address.
+// never share them), portmap when a publishes ports, firewall when the
+// host's FORWARD chain filters (see forwardFilters), and tuning when a asks
+// for a MAC address.
 //
 // --ip may name any address of the subnet while --ip-range only bounds
 // dynamic allocation, so an attachment with a requested address gets the
@@ -42,7 +43,9 @@ func (s *Store) confList(n *Network, a Attachment) ([]byte, error) {
 	if len(a.Ports) > 0 {
 		plugins = append(plugins, map[string]any{"type": "portmap", "snat": true, "capabilities": map[string]bool{"portMappings": true}})
 	}
-	plugins = append(plugins, map[string]any{"type": "firewall"})
+	if a.Firewall {
+		plugins = append(plugins, map[string]any{"type": "firewall"})
+	}
 	if a.RequestedMAC != "" {
 		plugins = append(plugins, map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}})
 	}

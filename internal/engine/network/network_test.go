@@ -147,7 +147,7 @@ func TestCreateSubnets(t *testing.T) {
 	if err := s.Remove(c); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get("c"); !errors.Is(err, errdefs.ErrNotFound) {
+	if _, err := s.Get(c.ID); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("Get after Remove: %v", err)
 	}
 }
@@ -201,7 +201,7 @@ func TestConfList(t *testing.T) {
 	s := &Store{Root: t.TempDir(), RunRoot: "/run/x"}
 	n := &Network{Name: "n", ID: strings.Repeat("ab", 32), Bridge: "cais-abababab", Internal: true,
 		IPAM: IPAM{Subnet: "10.89.0.0/24", Gateway: "10.89.0.1", IPRange: "10.89.0.128/25"}}
-	b, err := s.confList(n, Attachment{Ports: []PortMapping{{HostPort: 1, ContainerPort: 1, Protocol: "tcp"}}, RequestedMAC: "92:d0:c6:0a:29:33"})
+	b, err := s.confList(n, Attachment{Firewall: true, Ports: []PortMapping{{HostPort: 1, ContainerPort: 1, Protocol: "tcp"}}, RequestedMAC: "92:d0:c6:0a:29:33"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,8 +217,8 @@ func TestConfList(t *testing.T) {
 		t.Errorf("an internal network got a default route:\n%s", got)
 	}
 	b, _ = s.confList(n, Attachment{})
-	if got := string(b); strings.Contains(got, "portmap") || strings.Contains(got, "tuning") || !strings.Contains(got, "firewall") {
-		t.Errorf("an attachment without ports or MAC: want no portmap and tuning:\n%s", got)
+	if got := string(b); strings.Contains(got, "portmap") || strings.Contains(got, "tuning") || strings.Contains(got, "firewall") {
+		t.Errorf("an attachment without ports, MAC or a filtering host: want only bridge:\n%s", got)
 	}
 }
 
@@ -258,5 +258,21 @@ func TestClaimSubnet(t *testing.T) {
 	release()
 	if user.IPAM.Subnet != "172.30.93.0/24" {
 		t.Errorf("a user's subnet moved: %+v", user.IPAM)
+	}
+}
+
+func TestChainFilters(t *testing.T) {
+	for _, tc := range []struct {
+		rules string
+		want  bool
+	}{
+		{"-P FORWARD ACCEPT\n-A FORWARD -j CNI-FORWARD\n", false},
+		{"-P FORWARD DROP\n", true},
+		{"-P FORWARD ACCEPT\n-A FORWARD -i eth0 -j REJECT --reject-with icmp-port-unreachable\n", true},
+		{"-P FORWARD ACCEPT\n-A FORWARD -o docker0 -j DROP\n", true},
+	} {
+		if got := chainFilters(tc.rules); got != tc.want {
+			t.Errorf("chainFilters(%q) = %v, want %v", tc.rules, got, tc.want)
+		}
 	}
 }
