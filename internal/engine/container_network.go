@@ -110,6 +110,9 @@ func (e *Engine) planNetwork(ctx context.Context, o RunOptions, img *image) (*ne
 	default:
 		p.mode = "cni"
 	}
+	if p.mode == "host" {
+		ports, p.ports = nil, nil // Docker discards them: the host's ports are the container's
+	}
 	if p.mode != "cni" {
 		if len(ports) > 0 {
 			return nil, fmt.Errorf("published ports need a bridge network, not %q: %w", nets[0], errdefs.ErrInvalidArgument)

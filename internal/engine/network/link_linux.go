@@ -16,7 +16,11 @@ func deleteLink(name string) error {
 	if _, err := os.Stat("/sys/class/net/" + name); err != nil {
 		return nil
 	}
-	out, err := exec.Command("ip", "link", "delete", name).CombinedOutput()
+	ip := "ip"
+	if _, err := exec.LookPath(ip); err != nil {
+		ip = "/usr/sbin/ip" // a caller with a short PATH (a monitor's cleanup)
+	}
+	out, err := exec.Command(ip, "link", "delete", name).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("deleting bridge %s: %v: %s", name, err, strings.TrimSpace(string(out)))
 	}
