@@ -52,8 +52,9 @@ func (e *env) inspectNetwork(name string) networkDoc {
 
 // checkNetGone fails the test if anything of ids (or, with nil, of any
 // container ever made under this root) is left: a netns file or mount,
-// a host-local allocation, an iptables rule naming the id, a process
-// whose command line names it, a veth on one of the root's bridges.
+// a host-local allocation, a libcni attachment not deleted, an iptables
+// rule naming the id, a process whose command line names it, a veth on one
+// of the root's bridges.
 func (e *env) checkNetGone(ids []string) {
 	t := e.t
 	t.Helper()
@@ -70,6 +71,13 @@ func (e *env) checkNetGone(ids []string) {
 		}
 		return nil
 	})
+	// libcni's cache names every attachment made and not yet deleted,
+	// with the container's ID, also of a container that is gone.
+	if ents, _ := os.ReadDir(filepath.Join(e.runRoot, "cni", "cache", "results")); len(ents) > 0 {
+		for _, de := range ents {
+			t.Errorf("CNI attachment not deleted: %s", de.Name())
+		}
+	}
 	rules, err := exec.Command("iptables-save").Output()
 	if err != nil {
 		t.Fatalf("iptables-save: %v", err)
