@@ -282,4 +282,3 @@ func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 	e.refreshPeers(c, left)
 	return nil
 }
-
