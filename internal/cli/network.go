@@ -134,7 +134,7 @@ func networkMatches(n engine.NetworkInspect, filters []string) (bool, error) {
 				have, ok := n.Labels[lk]
 				any = any || ok && (!hasV || have == lv)
 			case "type":
-				builtin := n.Name == network.DefaultName
+				builtin := n.Name == network.DefaultName || n.Name == "host" || n.Name == "none"
 				any = any || v == "builtin" && builtin || v == "custom" && !builtin
 			default:
 				return false, fmt.Errorf("invalid filter '%s'", k)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/cais-project/cais/internal/engine/network"
@@ -65,10 +66,12 @@ func (e *Engine) ListNetworks(ctx context.Context) ([]NetworkInspect, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]NetworkInspect, 0, len(all))
+	out := make([]NetworkInspect, 0, len(all)+2)
 	for _, n := range all {
 		out = append(out, networkDoc(n, ctrs))
 	}
+	out = append(out, e.builtinNetworks(ctrs)...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
@@ -80,11 +83,14 @@ func (e *Engine) InspectNetwork(ctx context.Context, ref string) (NetworkInspect
 			return NetworkInspect{}, err
 		}
 	}
-	n, err := st.Get(ref)
+	ctrs, err := e.listContainers()
 	if err != nil {
 		return NetworkInspect{}, err
 	}
-	ctrs, err := e.listContainers()
+	if d, ok := e.builtinNetwork(ref, ctrs); ok {
+		return d, nil
+	}
+	n, err := st.Get(ref)
 	if err != nil {
 		return NetworkInspect{}, err
 	}
