@@ -411,6 +411,11 @@ func TestNetworkContainerMode(t *testing.T) {
 	if g := strings.Fields(out); len(g) < 4 || g[3] != f[3] {
 		t.Errorf("container: mode sees %q, want the other's %s", out, f[3])
 	}
+	// It also shares the other's host name and hosts file, as Docker.
+	own := e.must("exec", name, "sh", "-c", "hostname; cat /etc/hosts")
+	if out := e.must("run", "--rm", "--network", "container:"+name, "busybox:test", "sh", "-c", "hostname; cat /etc/hosts"); out != own {
+		t.Errorf("container: mode's hostname and hosts:\n%s\nwant the other's:\n%s", out, own)
+	}
 	e.must("rm", "-f", name)
 	e.checkNetGone([]string{id})
 }

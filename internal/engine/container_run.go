@@ -247,6 +247,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	if err != nil {
 		return monitor.Config{}, err
 	}
+	e.shareEtcFiles(c, spec)
 	if spec.Linux.Seccomp == defaultSeccomp { // no --security-opt replaced it
 		spec.Linux.Seccomp = seccompdefault.Profile(spec.Process.Capabilities.Bounding)
 	}
