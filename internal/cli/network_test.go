@@ -253,7 +253,10 @@ func TestNetworkPublish(t *testing.T) {
 					Ports                          map[string][]struct{ HostIp, HostPort string }
 					Networks                       map[string]struct{ IPAddress, NetworkID, MacAddress string }
 				}
-				HostConfig struct{ NetworkMode string }
+				HostConfig struct {
+					NetworkMode  string
+					PortBindings map[string][]struct{ HostIp, HostPort string }
+				}
 			}
 			if err := json.Unmarshal([]byte(e.must("inspect", name)), &docs); err != nil {
 				t.Fatal(err)
@@ -262,6 +265,9 @@ func TestNetworkPublish(t *testing.T) {
 			if ns.IPAddress == "" || ns.Networks["bridge"].IPAddress != ns.IPAddress || ns.MacAddress == "" ||
 				len(ns.Ports["80/tcp"]) != 2 || ns.Ports["80/tcp"][0].HostPort != strconv.Itoa(p1) || docs[0].HostConfig.NetworkMode != "bridge" {
 				t.Errorf("inspect NetworkSettings: %+v, mode %q", ns, docs[0].HostConfig.NetworkMode)
+			}
+			if pb := docs[0].HostConfig.PortBindings["80/tcp"]; len(pb) != 2 || pb[1].HostPort != strconv.Itoa(p2) {
+				t.Errorf("inspect HostConfig.PortBindings: %+v", docs[0].HostConfig.PortBindings)
 			}
 			// The container's own address answers too (hairpin not needed).
 			if got, err := get(t, "http://"+ns.IPAddress+"/"); err != nil || got != want {

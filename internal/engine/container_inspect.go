@@ -49,6 +49,8 @@ type HostConfig struct {
 	NetworkMode string   `json:"NetworkMode"`
 	AutoRemove  bool     `json:"AutoRemove"`
 	Binds       []string `json:"Binds"`
+	// PortBindings: the published ports (container_inspect_network.go).
+	PortBindings map[string][]PortBinding `json:"PortBindings"`
 	DNSHostConfig
 }
 

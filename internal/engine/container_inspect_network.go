@@ -69,6 +69,7 @@ func (e *Engine) inspectNetwork(out *ContainerInspect, c *Container) {
 		}
 	}
 	out.NetworkSettings = ns
+	out.HostConfig.PortBindings = ns.Ports
 }
 
 // ContainerPorts are the container's published ports, by container port.
