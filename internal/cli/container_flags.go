@@ -29,7 +29,7 @@ func (cf *containerFlags) register(f *pflag.FlagSet, verb string) {
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable K=V (repeatable)")
 	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount a volume: [NAME|/host:]/container[:ro] (repeatable)")
 	registerMountFlags(f, &o.MountOptions)
-	f.StringVar(&o.Network, "network", "", `network mode: "none" (default: loopback only) or "host"`)
+	registerNetworkFlags(f, &o.Net)
 	f.StringVar(&o.Runtime, "runtime", "", "OCI runtime: cais-runtime (default), runc, or a path")
 	// Docker's -h is the host name, so help has no shorthand here.
 	f.Bool("help", false, "help for "+verb)

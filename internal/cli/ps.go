@@ -110,7 +110,7 @@ func psRow(s engine.ContainerListing, noTrunc bool) row {
 		"ID": shortID(s.ID, noTrunc), "Image": s.Image, "Command": cmd,
 		"CreatedAt":  s.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 		"RunningFor": since(s.Created), "Status": containerStatus(s.ContainerState),
-		"State": s.State, "Ports": "", "Names": s.Name, "Size": size,
+		"State": s.State, "Ports": psPorts(s.Net), "Names": s.Name, "Size": size,
 		"Labels": strings.Join(labels, ","), "Mounts": "", "Networks": "", "LocalVolumes": "0",
 	}
 }

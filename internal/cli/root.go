@@ -28,6 +28,7 @@ const (
 type globals struct {
 	root, runRoot, logLevel string
 	insecure, mirrors       []string
+	cniPath                 string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -63,6 +64,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	f.StringVar(&g.runRoot, "runroot", "/run/cais", "root directory of runtime state")
 	f.StringVar(&g.logLevel, "log-level", "warn", `log level ("debug", "info", "warn", "error")`)
 	f.StringArrayVar(&g.insecure, "insecure-registry", nil, "registry (host[:port]) that may be reached over plain HTTP (repeatable)")
+	f.StringVar(&g.cniPath, "cni-path", os.Getenv("CAIS_CNI_PATH"), "directories of CNI plugins, colon-separated (default /usr/lib/cni:/opt/cni/bin; env CAIS_CNI_PATH)")
 	f.StringArrayVar(&g.mirrors, "registry-mirror", nil, "mirror (http[s]://host[:port]) tried first for Docker Hub pulls, in order (repeatable)")
 
 	image := &cobra.Command{Use: "image", Short: "Manage images"}
@@ -86,6 +88,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(opsCmds(g)...)
 	container.AddCommand(cpCmd(g))
 	root.AddCommand(cpCmd(g))
+	container.AddCommand(portCmd(g))
+	root.AddCommand(portCmd(g), networkCmd(g))
 	for _, c := range transferCmds(g) {
 		root.AddCommand(c)
 	}
@@ -132,7 +136,8 @@ func (g *globals) engine(ctx context.Context) (*engine.Engine, error) {
 	if g.eng != nil {
 		return g.eng, nil
 	}
-	e, err := engine.New(ctx, engine.Options{Root: g.root, RunRoot: g.runRoot, InsecureRegistries: g.insecure, RegistryMirrors: g.mirrors})
+	e, err := engine.New(ctx, engine.Options{Root: g.root, RunRoot: g.runRoot, InsecureRegistries: g.insecure, RegistryMirrors: g.mirrors,
+		CNIPath: splitPath(g.cniPath)})
 	if err != nil {
 		return nil, usageError{fmt.Errorf("starting the engine: %w", err)}
 	}

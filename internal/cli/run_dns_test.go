@@ -56,7 +56,7 @@ func TestRunDNSFlags(t *testing.T) {
 
 func testRunDNSFlags(t *testing.T, rt string) {
 	e, name := runEnv(t)
-	out := e.must("run", "--rm", "--name", name, "--runtime", rt, "-h", "box", "--domainname", "example.org",
+	out := e.must("run", "--rm", "--name", name, "--runtime", rt, "--network", "none", "-h", "box", "--domainname", "example.org",
 		"--dns", "10.1.2.3", "--dns", "2001:db8::53", "--dns-search", "corp.example", "--dns-search", "example.com",
 		"--dns-option", "ndots:3", "--dns-option", "timeout:2",
 		"--add-host", "db:10.9.8.7", "--add-host", "v6=[2001:db8::7]", "--add-host", "gw:host-gateway",
@@ -124,7 +124,7 @@ func TestRunResolvConfNetworkModes(t *testing.T) {
 	if len(want) == 0 {
 		want = []string{"8.8.8.8", "8.8.4.4"}
 	}
-	out := e.must("run", "--rm", "--name", name, "busybox:test", "cat", "/etc/resolv.conf", "/etc/hosts")
+	out := e.must("run", "--rm", "--name", name, "--network", "none", "busybox:test", "cat", "/etc/resolv.conf", "/etc/hosts")
 	if got := nameserverLines(out); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("--network none: nameservers %v, want %v (host has %v)", got, want, hostNS)
 	}

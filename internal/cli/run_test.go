@@ -98,8 +98,8 @@ func TestRunVolumeAndNetwork(t *testing.T) {
 	if r := e.run("run", "--rm", "--name", name, "-v", host+":/data:ro", "busybox:test", "cat", "/data/f"); r.stdout != "from host" {
 		t.Errorf("-v: got %q (code %d, %s), want %q", r.stdout, r.code, r.stderr, "from host")
 	}
-	if r := e.run("run", "--rm", "--name", name, "busybox:test", "ls", "/sys/class/net"); r.stdout != "lo\n" {
-		t.Errorf("default network: got %q (code %d, %s), want only lo", r.stdout, r.code, r.stderr)
+	if r := e.run("run", "--rm", "--name", name, "--network", "none", "busybox:test", "ls", "/sys/class/net"); r.stdout != "lo\n" {
+		t.Errorf("--network none: got %q (code %d, %s), want only lo", r.stdout, r.code, r.stderr)
 	}
 	hostIfs, err := os.ReadDir("/sys/class/net")
 	if err != nil {

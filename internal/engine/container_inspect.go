@@ -24,6 +24,8 @@ type ContainerInspect struct {
 	Config     ContainerConfig       `json:"Config"`
 	Mounts     []MountPoint          `json:"Mounts"`
 	EtcPaths
+	// NetworkSettings: container_inspect_network.go.
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 }
 
 // ContainerInspectState is a container's life as inspect shows it.
@@ -52,6 +54,8 @@ type HostConfig struct {
 	// Mounts are the --mount values, Tmpfs the --tmpfs ones (path → options).
 	Mounts []HostMount       `json:"Mounts,omitempty"`
 	Tmpfs  map[string]string `json:"Tmpfs,omitempty"`
+	// PortBindings: the published ports (container_inspect_network.go).
+	PortBindings map[string][]PortBinding `json:"PortBindings"`
 	DNSHostConfig
 	HostSettings
 	// The limits `cais update` changes, read from the bundle's spec.
@@ -142,6 +146,7 @@ func (e *Engine) InspectContainer(ctx context.Context, s string) (ContainerInspe
 	inspectResources(&out.HostConfig, spec)
 	inspectMounts(&out, c)
 	inspectHostMounts(&out, c)
+	e.inspectNetwork(&out, c)
 	return out, nil
 }
 

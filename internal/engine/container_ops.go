@@ -198,6 +198,9 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 		return err
 	}
 	defer unlock()
+	if err := e.teardownNetwork(ctx, c); err != nil {
+		return err
+	}
 	if err := mount.UnmountAll(filepath.Join(e.runDir(c.ID), "rootfs")); err != nil {
 		return err
 	}

@@ -29,7 +29,8 @@ type RunOptions struct {
 	Name    string   // empty: one is made from the ID
 	Env     []string // "K=V"
 	Volumes []string // -v "[SOURCE:]/ctr[:MODES]"
-	Network string   // "", "none" or "host"
+	Network string   // "", "none" or "host"; Net.Networks supersedes it
+	Net     NetworkOptions
 	// Runtime is "cais-runtime", "runc" or a path; empty is cais-runtime.
 	Runtime string
 	// Hostname replaces the default (the first 12 characters of the ID).
@@ -112,6 +113,10 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 		return nil, err
 	}
 	c.HostMounts, c.Tmpfs = hostConfigMounts(o.MountOptions)
+	netPlan, err := e.planNetwork(ctx, o, img)
+	if err != nil {
+		return nil, err
+	}
 	unlock, err := e.lockContainers()
 	if err != nil {
 		return nil, err
@@ -125,8 +130,12 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := e.prepareBundle(ctx, c, img, o, specMounts(c, plan))
+	var cfg monitor.Config
+	if o.Network, err = e.setupNetwork(ctx, c, netPlan, o.Hostname); err == nil {
+		cfg, err = e.prepareBundle(ctx, c, img, o, specMounts(c, plan))
+	}
 	if err == nil {
+		e.refreshPeers(c, nil)
 		err = e.spawnMonitor(ctx, c, rt, cfg, o)
 	}
 	if err != nil {
@@ -258,6 +267,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	if err != nil {
 		return monitor.Config{}, err
 	}
+	e.shareEtcFiles(c, spec)
 	if spec.Linux.Seccomp == defaultSeccomp { // no --security-opt replaced it
 		spec.Linux.Seccomp = seccompdefault.Profile(spec.Process.Capabilities.Bounding)
 	}
@@ -306,6 +316,9 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	// The monitor has deleted the container from the runtime when it runs
 	// this; cleanup only undoes what the engine made, so no recursion.
 	cfg.Cleanup = []string{self, "--root", e.opts.Root, "--runroot", e.opts.RunRoot, "container", "cleanup", c.ID}
+	if len(e.opts.CNIPath) > 0 {
+		cfg.Cleanup = append(cfg.Cleanup[:5], append([]string{"--cni-path", strings.Join(e.opts.CNIPath, ":")}, cfg.Cleanup[5:]...)...)
+	}
 	// The monitor must outlive this command: never tie it to ctx.
 	_, _, err = monitor.Spawn(context.WithoutCancel(ctx), bin, cfg)
 	return err

@@ -54,6 +54,8 @@ type Container struct {
 	Tmpfs      map[string]string `json:"tmpfs,omitempty"`
 	// Monitor is what the monitor does besides running it (RunOptions').
 	Monitor MonitorOptions `json:"monitor,omitzero"`
+	// Net is what the engine made for the container's networking.
+	Net ContainerNet `json:"net,omitzero"`
 }
 
 func (e *Engine) containersDir() string { return filepath.Join(e.opts.Root, "containers") }

@@ -29,6 +29,9 @@ type Options struct {
 	// and Prune leave it alone. The engine always consults its container
 	// records; nil adds nothing to them.
 	ImageInUse func(ctx context.Context, id string) (bool, error)
+	// CNIPath lists the directories holding CNI plugins; empty is
+	// /usr/lib/cni then /opt/cni/bin.
+	CNIPath []string
 }
 
 // Engine is the facade over cais's stores. Its methods are safe for

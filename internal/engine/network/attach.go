@@ -1,0 +1,225 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/containernetworking/cni/libcni"
+	types100 "github.com/containernetworking/cni/pkg/types/100"
+	"golang.org/x/sys/unix"
+
+	"github.com/cais-project/cais/internal/errdefs"
+)
+
+// Attachment records what attaching a container to a network made, so
+// that detaching never has to guess.
+type Attachment struct {
+	Network   string        `json:"network"`
+	NetworkID string        `json:"networkId"`
+	IfName    string        `json:"ifName"`
+	IPAddress string        `json:"ipAddress"`
+	PrefixLen int           `json:"prefixLen"`
+	Gateway   string        `json:"gateway"`
+	MAC       string        `json:"mac"`
+	Aliases   []string      `json:"aliases,omitempty"`
+	Ports     []PortMapping `json:"ports,omitempty"`
+	// RequestedIP and RequestedMAC are what the user asked for (--ip,
+	// --mac-address); detach passes them again as CNI expects.
+	RequestedIP  string `json:"requestedIp,omitempty"`
+	RequestedMAC string `json:"requestedMac,omitempty"`
+	// Firewall: the list included the firewall plugin (the host's FORWARD
+	// chain filtered when the container was attached).
+	Firewall bool `json:"firewall,omitempty"`
+}
+
+// AttachOptions are what a container asks of one network.
+type AttachOptions struct {
+	IfName  string
+	IP, MAC string
+	Aliases []string
+	Ports   []PortMapping
+}
+
+func (s *Store) cni() (*libcni.CNIConfig, error) {
+	path := s.CNIPath
+	if len(path) == 0 {
+		path = DefaultCNIPath
+	}
+	for _, p := range []string{"bridge", "host-local", "portmap", "firewall", "tuning", "loopback"} {
+		if !havePlugin(path, p) {
+			return nil, fmt.Errorf("CNI plugin %q not found in %s (install containernetworking-plugins or set --cni-path): %w",
+				p, strings.Join(path, ":"), errdefs.ErrNotFound)
+		}
+	}
+	return libcni.NewCNIConfigWithCacheDir(path, s.cacheDir(), nil), nil
+}
+
+func havePlugin(dirs []string, name string) bool {
+	for _, d := range dirs {
+		if st, err := os.Stat(filepath.Join(d, name)); err == nil && !st.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckIP reports whether ip may be asked for on n.
+func CheckIP(n *Network, ip string) error {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is4() {
+		return fmt.Errorf("invalid IP address %q: %w", ip, errdefs.ErrInvalidArgument)
+	}
+	p, err := netip.ParsePrefix(n.IPAM.Subnet)
+	if err != nil || !p.Contains(a) {
+		return fmt.Errorf("IP address %s is not in network %s's subnet %s: %w", ip, n.Name, n.IPAM.Subnet, errdefs.ErrInvalidArgument)
+	}
+	if a.String() == n.IPAM.Gateway || a == p.Masked().Addr() || a == lastAddr(p) {
+		return fmt.Errorf("IP address %s is reserved in network %s: %w", ip, n.Name, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+func (s *Store) runtimeConf(containerID, netns, ifname string, a Attachment) *libcni.RuntimeConf {
+	caps := map[string]any{}
+	if len(a.Ports) > 0 {
+		caps["portMappings"] = a.Ports
+	}
+	if a.RequestedIP != "" {
+		caps["ips"] = []string{a.RequestedIP}
+	}
+	if a.RequestedMAC != "" {
+		caps["mac"] = a.RequestedMAC
+	}
+	return &libcni.RuntimeConf{ContainerID: containerID, NetNS: netns, IfName: ifname, CapabilityArgs: caps}
+}
+
+// Attach runs CNI ADD of n's list for the container in netns. On failure
+// it runs DEL so nothing is left.
+func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
+	a, err := s.attach(ctx, n, containerID, netns, o)
+	if err != nil {
+		// A failed first ADD can leave a bridge with no address and no
+		// port, which later ADDs cannot use.
+		s.removeIdleBridge(n)
+	}
+	return a, err
+}
+
+func (s *Store) attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
+	if o.IP != "" {
+		if err := CheckIP(n, o.IP); err != nil {
+			return Attachment{}, err
+		}
+	}
+	cfg, err := s.cni()
+	if err != nil {
+		return Attachment{}, err
+	}
+	release, err := s.claimSubnet(n)
+	if err != nil {
+		return Attachment{}, err
+	}
+	defer release()
+	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
+		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, Firewall: forwardFilters()}
+	b, err := s.confList(n, a)
+	if err != nil {
+		return Attachment{}, err
+	}
+	list, err := libcni.ConfListFromBytes(b)
+	if err != nil {
+		return Attachment{}, fmt.Errorf("network %s: %w", n.Name, err)
+	}
+	unlock, _, err := s.netLock(n, unix.LOCK_SH)
+	if err != nil {
+		return Attachment{}, err
+	}
+	defer unlock()
+	rt := s.runtimeConf(containerID, netns, o.IfName, a)
+	res, err := cfg.AddNetworkList(ctx, list, rt)
+	if err != nil {
+		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		return Attachment{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
+	}
+	r, err := types100.NewResultFromResult(res)
+	if err != nil {
+		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		return Attachment{}, fmt.Errorf("network %s: reading the CNI result: %w", n.Name, err)
+	}
+	for _, ip := range r.IPs {
+		if ip.Address.IP.To4() != nil {
+			ones, _ := ip.Address.Mask.Size()
+			a.IPAddress, a.PrefixLen = ip.Address.IP.String(), ones
+			if ip.Interface != nil && *ip.Interface < len(r.Interfaces) {
+				a.MAC = r.Interfaces[*ip.Interface].Mac
+			}
+			break
+		}
+	}
+	for _, i := range r.Interfaces {
+		if i.Name == o.IfName && i.Sandbox != "" && i.Mac != "" {
+			a.MAC = i.Mac // tuning's, when --mac-address changed it
+		}
+	}
+	return a, nil
+}
+
+// Detach runs CNI DEL for what Attach recorded. A network whose record is
+// gone cannot be detached from (its config is unknown); the caller decides.
+func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns string, a Attachment) error {
+	cfg, err := s.cni()
+	if err != nil {
+		return err
+	}
+	b, err := s.confList(n, a)
+	if err != nil {
+		return err
+	}
+	list, err := libcni.ConfListFromBytes(b)
+	if err != nil {
+		return err
+	}
+	if err := cfg.DelNetworkList(ctx, list, s.runtimeConf(containerID, netns, a.IfName, a)); err != nil {
+		return fmt.Errorf("detaching from network %s: %w", n.Name, err)
+	}
+	return s.removeIdleBridge(n)
+}
+
+// Loopback brings up lo in netns.
+func (s *Store) Loopback(ctx context.Context, containerID, netns string) error {
+	cfg, err := s.cni()
+	if err != nil {
+		return err
+	}
+	c, err := libcni.NetworkPluginConfFromBytes([]byte(loopbackConf))
+	if err != nil {
+		return err
+	}
+	rt := &libcni.RuntimeConf{ContainerID: containerID, NetNS: netns, IfName: "lo"}
+	if _, err := cfg.AddNetwork(ctx, c, rt); err != nil {
+		return fmt.Errorf("bringing up loopback: %w", err)
+	}
+	return nil
+}
+
+// ReleaseLoopback forgets libcni's cache entry for lo.
+func (s *Store) ReleaseLoopback(ctx context.Context, containerID, netns string) error {
+	cfg, err := s.cni()
+	if err != nil {
+		return err
+	}
+	c, err := libcni.NetworkPluginConfFromBytes([]byte(loopbackConf))
+	if err != nil {
+		return err
+	}
+	rt := &libcni.RuntimeConf{ContainerID: containerID, NetNS: netns, IfName: "lo"}
+	if err := cfg.DelNetwork(ctx, c, rt); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("releasing loopback: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package network
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// A network's bridge lives while containers are attached to it: the
+// bridge plugin makes it on the first ADD, and the last DEL removes it
+// (plugins never do), so no bridge, route or address outlives its users.
+// Attaches hold the network's lock shared; the removal takes it
+// exclusively without waiting, so it never races an attach in progress.
+
+func (s *Store) netLock(n *Network, how int) (func(), bool, error) {
+	dir := filepath.Join(s.RunRoot, "cni", "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, false, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, n.ID), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err == unix.EWOULDBLOCK {
+		f.Close()
+		return nil, false, nil
+	}
+	if err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("locking network %s: %w", n.Name, err)
+	}
+	return func() { f.Close() }, true, nil
+}
+
+// removeIdleBridge deletes n's bridge when nothing is plugged into it and
+// no attach is in progress.
+func (s *Store) removeIdleBridge(n *Network) error {
+	unlock, ok, err := s.netLock(n, unix.LOCK_EX|unix.LOCK_NB)
+	if err != nil || !ok {
+		return err
+	}
+	defer unlock()
+	ports, err := os.ReadDir(filepath.Join("/sys/class/net", n.Bridge, "brif"))
+	if err != nil || len(ports) > 0 {
+		return nil
+	}
+	return deleteLink(n.Bridge)
+}

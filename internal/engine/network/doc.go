@@ -1,0 +1,12 @@
+// Package network owns cais's container networks: Docker-shaped network
+// records under <root>/networks, the CNI configuration lists generated from
+// them (bridge with host-local IPAM, portmap, firewall, tuning; loopback for
+// every container), the choice of subnets that collide neither with the
+// host's routes nor with other networks, per-container network namespace
+// files, attaching and detaching containers through libcni and the standard
+// plugins, and published port parsing. The hosts files that give
+// containers on a user-defined network their peers' names are rendered by
+// etcfiles; the engine decides who the peers are.
+//
+// It never writes bridge, IPAM or NAT plumbing itself: the plugins do.
+package network

@@ -1,0 +1,39 @@
+package network
+
+import (
+	"os/exec"
+	"strings"
+)
+
+// forwardFilters reports whether the host's iptables FORWARD chain may
+// drop container traffic: a policy other than ACCEPT, or a rule jumping
+// to DROP or REJECT (Docker, ufw and firewalld set such). Only then does
+// a container need the firewall plugin's ACCEPT rules, which cost about
+// fourteen iptables runs per container; when the chain cannot be read,
+// the plugin is used.
+func forwardFilters() bool {
+	out, err := exec.Command("iptables", "-w", "-S", "FORWARD").Output()
+	if err != nil {
+		return true
+	}
+	return chainFilters(string(out))
+}
+
+func chainFilters(rules string) bool {
+	for _, l := range strings.Split(rules, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) == 3 && f[0] == "-P":
+			if f[2] != "ACCEPT" {
+				return true
+			}
+		case len(f) > 0 && f[0] == "-A":
+			for i := 0; i+1 < len(f); i++ {
+				if f[i] == "-j" && (f[i+1] == "DROP" || f[i+1] == "REJECT") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
