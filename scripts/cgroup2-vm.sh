@@ -49,7 +49,7 @@
 #   VM_HOST_FILES       host files copied into the guest at the same paths,
 #                       with their shared libraries (default: runc, crun,
 #                       docker-registry, iproute2's ip, script, curl,
-#                       Podman's seccomp.json)
+#                       Podman's seccomp.json, the CNI plugins, iptables)
 #   CACHE               kernel and initramfs cache (/var/cache/cais/cgroup2-vm)
 #   WORK                work dir (default: a new dir under /tmp)
 #   KEEP=1              keep the work dir: console.log, results/ (one log per
@@ -72,11 +72,17 @@ VM_TIMEOUT=${VM_TIMEOUT:-900}
 VM_MEM=${VM_MEM:-2048}
 VM_CPUS=${VM_CPUS:-2}
 BIN_DIR=${CAIS_BIN_DIR:-$REPO/bin}
-MODULES=(virtio_pci virtio_blk overlay veth dummy)
+# Containers join a CNI bridge by default, whose plugins set NAT rules
+# through iptables (nf_tables): the bridge and netfilter modules go in too.
+MODULES=(virtio_pci virtio_blk overlay veth dummy bridge nf_tables nft_compat nft_chain_nat nft_masq
+	nft_ct xt_MASQUERADE xt_comment xt_addrtype xt_conntrack xt_mark)
 # Host files the tests look for (peer runtimes, the registry, Podman's
-# seccomp profile), copied to the same paths in the guest with the shared
-# libraries they need; missing ones are left out.
-HOST_FILES=${VM_HOST_FILES-/usr/bin/runc /usr/sbin/runc /usr/bin/crun /usr/bin/docker-registry /usr/sbin/ip /usr/bin/script /usr/bin/curl /usr/share/containers/seccomp.json}
+# seccomp profile, the CNI plugins and iptables), copied to the same paths
+# in the guest with the shared libraries they need; missing ones are left
+# out.
+HOST_FILES=${VM_HOST_FILES-/usr/bin/runc /usr/sbin/runc /usr/bin/crun /usr/bin/docker-registry /usr/sbin/ip /usr/bin/script /usr/bin/curl /usr/share/containers/seccomp.json
+	/usr/lib/cni/bridge /usr/lib/cni/host-local /usr/lib/cni/loopback /usr/lib/cni/portmap /usr/lib/cni/firewall /usr/lib/cni/tuning
+	/usr/sbin/iptables /usr/sbin/iptables-save /usr/sbin/iptables-restore /usr/sbin/ip6tables}
 
 log() { printf 'test-cgroup2: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
