@@ -34,6 +34,7 @@ type options struct {
 	flatten   bool
 	noDevices bool
 	lower     []string
+	implicit  *[]string
 }
 
 // Flatten makes Apply treat dir as a plain directory holding the layers
@@ -48,6 +49,14 @@ func Flatten() Option { return func(o *options) { o.flatten = true } }
 // and times of the same directory in the nearest lower that has the path,
 // instead of 0755 root: in the merged view the upper's copy hides it.
 func WithLowerDirs(dirs []string) Option { return func(o *options) { o.lower = dirs } }
+
+// CollectImplicitDirs is WithLowerDirs for a layer extracted before its
+// lower layers exist (in parallel with them): the directories Apply
+// creates on its own get 0755 and their paths (slash-separated, relative to
+// dir) are stored in *dst when Apply returns. InheritDirAttrs later gives
+// them the lower layers' attributes. A directory the layer also names
+// explicitly is not listed.
+func CollectImplicitDirs(dst *[]string) Option { return func(o *options) { o.implicit = dst } }
 
 // NoDevices makes Apply refuse character and block device entries, for
 // callers that cannot or must not create device nodes.

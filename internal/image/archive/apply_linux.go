@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ type applier struct {
 	opts    options
 	written map[string]bool
 	dirs    []dirTimes
+	// implicit holds the directories created without an entry of their
+	// own, when CollectImplicitDirs asks for them.
+	implicit map[string]bool
 }
 
 func newApplier(dir string, o options) (*applier, error) {
@@ -80,6 +84,7 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 		if err := a.mkdir(hdr.Name, parent, base); err != nil {
 			return err
 		}
+		delete(a.implicit, p)
 	} else if err := a.clear(hdr.Name, parent, base); err != nil {
 		return err
 	}
@@ -159,30 +164,56 @@ func (a *applier) openParent(name, dir string, create bool) (int, error) {
 // implicitAttrs gives a directory Apply created on its own the attributes
 // of the same directory in the nearest lower layer, or 0755.
 func (a *applier) implicitAttrs(parent int, base, p string) error {
-	var from *unix.Stat_t
-	for _, l := range a.opts.lower {
+	if a.opts.implicit != nil {
+		if a.implicit == nil {
+			a.implicit = map[string]bool{}
+		}
+		a.implicit[p] = true
+		return unix.Fchmodat(parent, base, 0o755, 0)
+	}
+	from := lowerDir(a.opts.lower, p)
+	if from == nil {
+		// Mkdirat applied the umask; say exactly what was meant.
+		return unix.Fchmodat(parent, base, 0o755, 0)
+	}
+	if err := copyDirAttrs(parent, base, from, false); err != nil {
+		return err
+	}
+	a.dirs = append(a.dirs, dirTimes{path: p,
+		atime: time.Unix(from.Atim.Sec, from.Atim.Nsec), mtime: time.Unix(from.Mtim.Sec, from.Mtim.Nsec)})
+	return nil
+}
+
+// lowerDir returns the attributes of p in the nearest lower that has it,
+// if that is a directory.
+func lowerDir(lower []string, p string) *unix.Stat_t {
+	for _, l := range lower {
 		st, err := statBeneath(l, p)
 		if errors.Is(err, unix.ENOENT) {
 			continue
 		}
 		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			from = st
+			return st
 		}
 		break // the nearest entry decides, whatever it is
 	}
-	if from == nil {
-		// Mkdirat applied the umask; say exactly what was meant.
-		return unix.Fchmodat(parent, base, 0o755, 0)
-	}
+	return nil
+}
+
+// copyDirAttrs gives directory base the owner and mode of from, and its
+// times too when times is set.
+func copyDirAttrs(parent int, base string, from *unix.Stat_t, times bool) error {
 	if err := unix.Fchownat(parent, base, int(from.Uid), int(from.Gid), unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return err
 	}
 	if err := unix.Fchmodat(parent, base, from.Mode&0o7777, 0); err != nil {
 		return err
 	}
-	a.dirs = append(a.dirs, dirTimes{path: p,
-		atime: time.Unix(from.Atim.Sec, from.Atim.Nsec), mtime: time.Unix(from.Mtim.Sec, from.Mtim.Nsec)})
-	return nil
+	if !times {
+		return nil
+	}
+	ts := []unix.Timespec{from.Atim, from.Mtim}
+	return unix.UtimesNanoAt(parent, base, ts, unix.AT_SYMLINK_NOFOLLOW)
 }
 
 // statBeneath stats p inside dir without following symlinks on the way.
@@ -430,8 +461,16 @@ func (a *applier) clearBelow(name, dir string) error {
 	return nil
 }
 
-// finish sets directory times, now that nothing more is written below them.
+// finish sets directory times, now that nothing more is written below them,
+// and hands out the implicit directories.
 func (a *applier) finish() error {
+	if a.opts.implicit != nil {
+		*a.opts.implicit = (*a.opts.implicit)[:0]
+		for p := range a.implicit {
+			*a.opts.implicit = append(*a.opts.implicit, p)
+		}
+		sort.Strings(*a.opts.implicit)
+	}
 	for _, d := range a.dirs {
 		dir, base := splitPath(d.path)
 		parent, err := a.openParent(d.path, dir, false)
