@@ -34,6 +34,12 @@ type applier struct {
 	// implicit holds the directories created without an entry of their
 	// own, when CollectImplicitDirs asks for them.
 	implicit map[string]bool
+	cache    parentCache
+	// uid and gid a new entry gets without chown; umask as the kernel
+	// applies it to the mode given at creation.
+	uid, gid int
+	umask    uint32
+	buf      []byte
 }
 
 func newApplier(dir string, o options) (*applier, error) {
@@ -41,10 +47,22 @@ func newApplier(dir string, o options) (*applier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening layer directory: %w", &os.PathError{Op: "open", Path: dir, Err: err})
 	}
-	return &applier{root: fd, opts: o, written: map[string]bool{".": true}}, nil
+	return &applier{root: fd, opts: o, written: map[string]bool{".": true}, cache: parentCache{fd: -1},
+		uid: unix.Geteuid(), gid: unix.Getegid(), umask: currentUmask()}, nil
 }
 
-func (a *applier) close() { unix.Close(a.root) }
+func (a *applier) close() {
+	a.cache.drop()
+	unix.Close(a.root)
+}
+
+// mark records that this layer wrote p, which only Flatten's opaque
+// directories need to know.
+func (a *applier) mark(p string) {
+	if a.opts.flatten {
+		a.written[p] = true
+	}
+}
 
 // entry extracts one tar entry.
 func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
@@ -74,21 +92,25 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 		return a.whiteout(hdr, dir, hidden)
 	}
 
-	parent, err := a.openParent(hdr.Name, dir, true)
+	parent, err := a.parent(hdr.Name, dir)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
 
-	if hdr.Typeflag == tar.TypeDir {
+	switch hdr.Typeflag {
+	case tar.TypeDir:
 		if err := a.mkdir(hdr.Name, parent, base); err != nil {
 			return err
 		}
 		delete(a.implicit, p)
-	} else if err := a.clear(hdr.Name, parent, base); err != nil {
-		return err
+	case tar.TypeReg:
+		// file creates with O_EXCL and clears only what is in the way.
+	default:
+		if err := a.clear(hdr.Name, parent, base); err != nil {
+			return err
+		}
 	}
-	a.written[p] = true
+	a.mark(p)
 
 	switch hdr.Typeflag {
 	case tar.TypeReg:
@@ -140,7 +162,7 @@ func (a *applier) openParent(name, dir string, create bool) (int, error) {
 	for _, c := range strings.Split(dir, "/") {
 		walked = path.Join(walked, c)
 		if err := unix.Mkdirat(cur, c, 0o755); err == nil {
-			a.written[walked] = true
+			a.mark(walked)
 			if err := a.implicitAttrs(cur, c, walked); err != nil {
 				unix.Close(cur)
 				return -1, fmt.Errorf("layer entry %q: implicit directory %s: %w", name, walked, err)
@@ -282,27 +304,52 @@ func (a *applier) mkdir(name string, parent int, base string) error {
 
 // clear removes whatever is at base, so a later entry replaces an earlier one.
 func (a *applier) clear(name string, parent int, base string) error {
-	if err := removeAllAt(parent, base); err != nil {
+	if err := a.removeAt(parent, base); err != nil {
 		return fmt.Errorf("layer entry %q: replacing existing entry: %w", name, err)
 	}
 	return nil
 }
 
 func (a *applier) file(hdr *tar.Header, parent int, base string, r io.Reader) error {
-	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	// Create with the final permissions when the umask leaves them alone
+	// and there are no special bits (chown would clear those): most files
+	// then need neither chown nor chmod.
+	mode := modeBits(hdr)
+	direct := mode&^0o777 == 0 && mode&a.umask == 0
+	create := uint32(0o600)
+	if direct {
+		create = mode
+	}
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(parent, base, flags, create)
+	if errors.Is(err, unix.EEXIST) {
+		// An earlier entry of this layer is in the way: replace it.
+		if err := a.clear(hdr.Name, parent, base); err != nil {
+			return err
+		}
+		fd, err = unix.Openat(parent, base, flags, create)
+	}
 	if err != nil {
 		return fmt.Errorf("layer entry %q: create: %w", hdr.Name, err)
 	}
 	f := os.NewFile(uintptr(fd), hdr.Name)
 	defer f.Close()
-	if _, err := io.Copy(f, r); err != nil {
+	if a.buf == nil {
+		a.buf = make([]byte, 256<<10)
+	}
+	if _, err := io.CopyBuffer(writerOnly{f}, r, a.buf); err != nil {
 		return fmt.Errorf("layer entry %q: writing content: %w", hdr.Name, err)
 	}
-	if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
-		return fmt.Errorf("layer entry %q: chown: %w", hdr.Name, err)
+	if hdr.Uid != a.uid || hdr.Gid != a.gid || a.cache.setgid {
+		if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
+			return fmt.Errorf("layer entry %q: chown: %w", hdr.Name, err)
+		}
+		direct = false
 	}
-	if err := unix.Fchmod(fd, modeBits(hdr)); err != nil {
-		return fmt.Errorf("layer entry %q: chmod: %w", hdr.Name, err)
+	if !direct {
+		if err := unix.Fchmod(fd, mode); err != nil {
+			return fmt.Errorf("layer entry %q: chmod: %w", hdr.Name, err)
+		}
 	}
 	for k, v := range entryXattrs(hdr) {
 		if err := unix.Fsetxattr(fd, k, []byte(v), 0); err != nil {
@@ -403,7 +450,7 @@ func (a *applier) whiteout(hdr *tar.Header, dir, hidden string) error {
 	if err := unix.Mknodat(parent, hidden, unix.S_IFCHR, 0); err != nil {
 		return fmt.Errorf("layer entry %q: creating whiteout: %w", name, err)
 	}
-	a.written[path.Join(dir, hidden)] = true
+	a.mark(path.Join(dir, hidden))
 	return setTimes(name, parent, hidden, hdr.AccessTime, hdr.ModTime)
 }
 
@@ -443,7 +490,7 @@ func (a *applier) clearBelow(name, dir string) error {
 	for _, n := range names {
 		p := path.Join(dir, n)
 		if !a.written[p] {
-			if err := removeAllAt(fd, n); err != nil {
+			if err := a.removeAt(fd, n); err != nil {
 				return fmt.Errorf("layer entry %q: clearing %q: %w", name, p, err)
 			}
 			continue

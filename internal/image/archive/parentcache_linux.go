@@ -1,0 +1,90 @@
+package archive
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// parentCache keeps the handle of the directory the last entry went into:
+// layer tars list a directory's entries together, so most entries reuse
+// it instead of resolving their parent again. Anything that removes a
+// directory drops it (a handle on a removed directory would make later
+// entries fail, never escape: creating in a deleted directory is ENOENT).
+type parentCache struct {
+	dir string
+	fd  int // -1 when empty
+	// setgid is whether the directory has S_ISGID: its new entries then
+	// take its group, not the creator's.
+	setgid bool
+}
+
+func (c *parentCache) drop() {
+	if c.fd >= 0 {
+		unix.Close(c.fd)
+	}
+	c.dir, c.fd = "", -1
+}
+
+// parent returns a handle on dir for entry name, creating missing
+// directories; the cache owns it (callers do not close it).
+func (a *applier) parent(name, dir string) (int, error) {
+	if a.cache.fd >= 0 && a.cache.dir == dir {
+		return a.cache.fd, nil
+	}
+	fd, err := a.openParent(name, dir, true)
+	if err != nil {
+		return -1, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	a.cache.drop()
+	a.cache.dir, a.cache.fd, a.cache.setgid = dir, fd, st.Mode&unix.S_ISGID != 0
+	return fd, nil
+}
+
+// removeAt is removeAllAt that drops the cached parent when it removes a
+// directory that may be, or hold, the cached one. Removing an entry of the
+// cached directory itself (the current entry's parent) keeps it valid, and
+// keeps the handle the caller is using open.
+func (a *applier) removeAt(parent int, base string) error {
+	err := unix.Unlinkat(parent, base, 0)
+	if err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if parent != a.cache.fd {
+		a.cache.drop()
+	}
+	return removeAllAt(parent, base)
+}
+
+// writerOnly hides os.File's ReadFrom, which would copy through a fresh
+// 32 KiB buffer per file, so io.CopyBuffer uses the applier's buffer.
+type writerOnly struct{ w io.Writer }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// currentUmask reads the process's umask from /proc without changing it
+// (umask(2) can only set it, racing with other threads). If it cannot be
+// read, 0o777 makes every file take the explicit chmod.
+func currentUmask() uint32 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0o777
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+				return uint32(m)
+			}
+		}
+	}
+	return 0o777
+}
