@@ -249,15 +249,19 @@ func extract(ctx context.Context, l LayerSource, dir string, opts []archive.Opti
 	}
 	defer dr.Close()
 	diff := l.DiffID.Algorithm().Digester()
-	tarStream := io.TeeReader(dr, diff.Hash())
-	if _, err := archive.Apply(ctx, dir, tarStream, opts...); err != nil {
+	// Reading, decompressing and hashing run ahead in a goroutine of their
+	// own while Apply creates files; ra is closed before dr and rc are.
+	ra := newReadAhead(io.TeeReader(dr, diff.Hash()), 128<<10, 8)
+	defer ra.Close()
+	if _, err := archive.Apply(ctx, dir, ra, opts...); err != nil {
 		return err
 	}
 	// Hash what the tar reader left (end-of-archive padding), then any
 	// compressed bytes the decompressor did not need.
-	if _, err := io.Copy(io.Discard, tarStream); err != nil {
+	if _, err := io.Copy(io.Discard, ra); err != nil {
 		return fmt.Errorf("reading layer: %w", err)
 	}
+	ra.Close()
 	if _, err := io.Copy(io.Discard, compressed); err != nil {
 		return fmt.Errorf("reading blob: %w", err)
 	}
