@@ -1,17 +1,18 @@
 package unpack
 
-import (
-	"os"
-	"runtime"
-	"strconv"
-)
-
 // An Option changes how Unpack works.
 type Option func(*options)
 
 type options struct {
 	parallel int
 }
+
+// DefaultParallel is how many layers Unpack extracts at once unless told
+// otherwise. Extraction is bound by file creation in the kernel and by the
+// disk, not by one core, and the layer with the most files decides when
+// the pull ends: it must not wait in a queue behind the others, so every
+// missing layer of a usual image starts at once.
+const DefaultParallel = 8
 
 // WithParallel sets how many layers Unpack extracts at the same time; 1
 // extracts them one after the other. Values below 1 mean the default.
@@ -21,12 +22,4 @@ func WithParallel(n int) Option {
 			o.parallel = n
 		}
 	}
-}
-
-// defaultParallel: TODO measure.
-func defaultParallel() int {
-	if v, err := strconv.Atoi(os.Getenv("CAIS_UNPACK_JOBS")); err == nil && v > 0 {
-		return v
-	}
-	return runtime.GOMAXPROCS(0) + 1
 }

@@ -65,7 +65,7 @@ type Snapshotter interface {
 // bind mount for a snapshot without parent: Unpack writes into that
 // directory directly and never mounts.
 func Unpack(ctx context.Context, sn Snapshotter, layers []LayerSource, opts ...Option) (string, error) {
-	o := options{parallel: defaultParallel()}
+	o := options{parallel: DefaultParallel}
 	for _, opt := range opts {
 		opt(&o)
 	}
