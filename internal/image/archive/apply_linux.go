@@ -40,6 +40,7 @@ type applier struct {
 	uid, gid int
 	umask    uint32
 	buf      []byte
+	pool     *pool // nil unless ParallelFiles
 }
 
 func newApplier(dir string, o options) (*applier, error) {
@@ -47,11 +48,18 @@ func newApplier(dir string, o options) (*applier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening layer directory: %w", &os.PathError{Op: "open", Path: dir, Err: err})
 	}
-	return &applier{root: fd, opts: o, written: map[string]bool{".": true}, cache: parentCache{fd: -1},
-		uid: unix.Geteuid(), gid: unix.Getegid(), umask: currentUmask()}, nil
+	a := &applier{root: fd, opts: o, written: map[string]bool{".": true},
+		uid: unix.Geteuid(), gid: unix.Getegid(), umask: currentUmask()}
+	if o.fileWorkers > 1 {
+		a.pool = a.startPool(o.fileWorkers)
+	}
+	return a, nil
 }
 
 func (a *applier) close() {
+	if a.pool != nil {
+		a.pool.stop()
+	}
 	a.cache.drop()
 	unix.Close(a.root)
 }
@@ -82,6 +90,19 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 		return nil
 	}
 	dir, base := splitPath(p)
+	if a.pool != nil {
+		// File jobs may be writing: wait for them unless this entry is
+		// of a kind that touches only its own path and that path is
+		// clear of theirs.
+		if err := a.pool.failure(); err != nil {
+			return err
+		}
+		if !ownPathOnly(hdr, base) || a.pool.conflicts(p) {
+			if err := a.pool.barrier(); err != nil {
+				return err
+			}
+		}
+	}
 	if strings.HasPrefix(base, whiteoutMeta) {
 		if base == whiteoutOpaque {
 			return a.opaque(hdr.Name, dir)
@@ -114,6 +135,9 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 
 	switch hdr.Typeflag {
 	case tar.TypeReg:
+		if a.pool != nil && hdr.Size <= maxJobFile {
+			return a.dispatch(hdr, p, dir, parent, base, r)
+		}
 		return a.file(hdr, parent, base, r)
 	case tar.TypeDir:
 		a.dirs = append(a.dirs, dirTimes{path: p, atime: hdr.AccessTime, mtime: hdr.ModTime})
@@ -311,6 +335,16 @@ func (a *applier) clear(name string, parent int, base string) error {
 }
 
 func (a *applier) file(hdr *tar.Header, parent int, base string, r io.Reader) error {
+	if a.buf == nil {
+		a.buf = make([]byte, 256<<10)
+	}
+	return a.writeFile(hdr, parent, a.cache.setgid, base, r, a.buf, func() error { return a.clear(hdr.Name, parent, base) })
+}
+
+// writeFile creates regular file base in parent with r's content and hdr's
+// attributes; setgid says parent has S_ISGID, clear removes what is in the
+// way. It keeps no state of the applier's, so file jobs can run it.
+func (a *applier) writeFile(hdr *tar.Header, parent int, setgid bool, base string, r io.Reader, buf []byte, clear func() error) error {
 	// Create with the final permissions when the umask leaves them alone
 	// and there are no special bits (chown would clear those): most files
 	// then need neither chown nor chmod.
@@ -324,7 +358,7 @@ func (a *applier) file(hdr *tar.Header, parent int, base string, r io.Reader) er
 	fd, err := unix.Openat(parent, base, flags, create)
 	if errors.Is(err, unix.EEXIST) {
 		// An earlier entry of this layer is in the way: replace it.
-		if err := a.clear(hdr.Name, parent, base); err != nil {
+		if err := clear(); err != nil {
 			return err
 		}
 		fd, err = unix.Openat(parent, base, flags, create)
@@ -334,13 +368,10 @@ func (a *applier) file(hdr *tar.Header, parent int, base string, r io.Reader) er
 	}
 	f := os.NewFile(uintptr(fd), hdr.Name)
 	defer f.Close()
-	if a.buf == nil {
-		a.buf = make([]byte, 256<<10)
-	}
-	if _, err := io.CopyBuffer(writerOnly{f}, r, a.buf); err != nil {
+	if _, err := io.CopyBuffer(writerOnly{f}, r, buf); err != nil {
 		return fmt.Errorf("layer entry %q: writing content: %w", hdr.Name, err)
 	}
-	if hdr.Uid != a.uid || hdr.Gid != a.gid || a.cache.setgid {
+	if hdr.Uid != a.uid || hdr.Gid != a.gid || setgid {
 		if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
 			return fmt.Errorf("layer entry %q: chown: %w", hdr.Name, err)
 		}
@@ -511,6 +542,11 @@ func (a *applier) clearBelow(name, dir string) error {
 // finish sets directory times, now that nothing more is written below them,
 // and hands out the implicit directories.
 func (a *applier) finish() error {
+	if a.pool != nil {
+		if err := a.pool.barrier(); err != nil {
+			return err
+		}
+	}
 	if a.opts.implicit != nil {
 		*a.opts.implicit = (*a.opts.implicit)[:0]
 		for p := range a.implicit {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,24 +18,42 @@ import (
 // entries fail, never escape: creating in a deleted directory is ENOENT).
 type parentCache struct {
 	dir string
-	fd  int // -1 when empty
+	h   *dirHandle // nil when empty
 	// setgid is whether the directory has S_ISGID: its new entries then
 	// take its group, not the creator's.
 	setgid bool
 }
 
-func (c *parentCache) drop() {
-	if c.fd >= 0 {
-		unix.Close(c.fd)
-	}
-	c.dir, c.fd = "", -1
+// dirHandle is a directory handle shared by the cache and the file jobs
+// still writing into it; the last one to let go closes it.
+type dirHandle struct {
+	fd   int
+	refs atomic.Int32
 }
+
+func (h *dirHandle) acquire() { h.refs.Add(1) }
+
+func (h *dirHandle) release() {
+	if h.refs.Add(-1) == 0 {
+		unix.Close(h.fd)
+	}
+}
+
+func (c *parentCache) drop() {
+	if c.h != nil {
+		c.h.release()
+	}
+	c.dir, c.h = "", nil
+}
+
+// holds reports whether fd is the cached handle.
+func (c *parentCache) holds(fd int) bool { return c.h != nil && c.h.fd == fd }
 
 // parent returns a handle on dir for entry name, creating missing
 // directories; the cache owns it (callers do not close it).
 func (a *applier) parent(name, dir string) (int, error) {
-	if a.cache.fd >= 0 && a.cache.dir == dir {
-		return a.cache.fd, nil
+	if a.cache.h != nil && a.cache.dir == dir {
+		return a.cache.h.fd, nil
 	}
 	fd, err := a.openParent(name, dir, true)
 	if err != nil {
@@ -46,7 +65,9 @@ func (a *applier) parent(name, dir string) (int, error) {
 		return -1, err
 	}
 	a.cache.drop()
-	a.cache.dir, a.cache.fd, a.cache.setgid = dir, fd, st.Mode&unix.S_ISGID != 0
+	h := &dirHandle{fd: fd}
+	h.refs.Store(1)
+	a.cache.dir, a.cache.h, a.cache.setgid = dir, h, st.Mode&unix.S_ISGID != 0
 	return fd, nil
 }
 
@@ -59,7 +80,7 @@ func (a *applier) removeAt(parent int, base string) error {
 	if err == nil || errors.Is(err, unix.ENOENT) {
 		return nil
 	}
-	if parent != a.cache.fd {
+	if !a.cache.holds(parent) {
 		a.cache.drop()
 	}
 	return removeAllAt(parent, base)

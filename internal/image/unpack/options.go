@@ -1,5 +1,7 @@
 package unpack
 
+import "runtime"
+
 // An Option changes how Unpack works.
 type Option func(*options)
 
@@ -23,3 +25,9 @@ func WithParallel(n int) Option {
 		}
 	}
 }
+
+// fileWorkers is how many goroutines create the small files of one layer
+// (archive.ParallelFiles): file creation in different directories runs in
+// parallel in the kernel, and a layer of many small files otherwise keeps
+// one core busy while the others wait for it.
+func fileWorkers() int { return min(4, max(2, runtime.GOMAXPROCS(0))) }

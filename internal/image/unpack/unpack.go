@@ -191,11 +191,13 @@ func (s *staged) extract(ctx context.Context, sn Snapshotter, l LayerSource, par
 		return err
 	}
 	s.prepared = true
-	var opts []archive.Option
+	opts := []archive.Option{archive.ParallelFiles(fileWorkers())}
 	if lowest {
-		if s.dir, opts, err = layerDir(ms); err != nil {
+		dir, dirOpts, err := layerDir(ms)
+		if err != nil {
 			return err
 		}
+		s.dir, opts = dir, append(opts, dirOpts...)
 		for _, o := range ms[0].Options {
 			if v, ok := strings.CutPrefix(o, "lowerdir="); ok {
 				s.lower = strings.Split(v, ":")
@@ -205,7 +207,8 @@ func (s *staged) extract(ctx context.Context, sn Snapshotter, l LayerSource, par
 		if len(ms) != 1 || ms[0].Type != "bind" {
 			return fmt.Errorf("unpack into mounts %v: a snapshot without parent must be a bind mount: %w", ms, errdefs.ErrNotImplemented)
 		}
-		s.dir, opts = ms[0].Source, []archive.Option{archive.CollectImplicitDirs(&s.implicit)}
+		s.dir = ms[0].Source
+		opts = append(opts, archive.CollectImplicitDirs(&s.implicit))
 	}
 	return extract(ctx, l, s.dir, opts)
 }
