@@ -13,10 +13,10 @@ import (
 
 // maxJobFile is the largest file handed to a file job: its content is read
 // into memory first. Larger files are written by Apply itself.
-const maxJobFile = 128 << 10
+const maxJobFile = 64 << 10
 
 // jobQueue is how many files each worker may have waiting.
-const jobQueue = 64
+const jobQueue = 32
 
 // pool runs the file jobs of ParallelFiles.
 type pool struct {
