@@ -145,6 +145,7 @@ for ((round = 0; round < N; round++)); do
 	done
 done
 
+label() { [[ $1 == skopeo_umoci ]] && echo skopeo+umoci || echo "$1"; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 best=
 for t in "${tools[@]}"; do
@@ -162,11 +163,11 @@ echo "| tool | median s | runs (ms) | MB/s | cais speed-up |"
 echo "|---|---|---|---|---|"
 for t in "${tools[@]}"; do
 	m=$(eval echo "\$med_$t")
-	printf '| %s | %.2f | %s | %.0f | %.2fx |\n' "${t/_/+}" "$(echo "$m/1000" | bc -l)" "$(echo ${times[$t]})" \
+	printf '| %s | %.2f | %s | %.0f | %.2fx |\n' "$(label "$t")" "$(echo "$m/1000" | bc -l)" "$(echo ${times[$t]})" \
 		"$(echo "$size/1000000/($m/1000)" | bc -l)" "$(echo "$m/$med_cais" | bc -l)"
 done
 echo
-[[ -z $best ]] || printf 'cais vs the fastest peer (%s): %.2fx\n' "${bestname/_/+}" "$(echo "$best/$med_cais" | bc -l)"
+[[ -z $best ]] || printf 'cais vs the fastest peer (%s): %.2fx\n' "$(label "$bestname")" "$(echo "$best/$med_cais" | bc -l)"
 
 if [[ -n ${PROFILE:-} ]]; then
 	sync
