@@ -7,6 +7,8 @@
 #   sudo bench/pull/run.sh             # N=5 runs per tool
 #   N=9 sudo bench/pull/run.sh
 #   PROFILE=1 sudo bench/pull/run.sh   # also record a perf profile of one cais pull
+#   CAIS_BASE=/path/to/old/cais TOOLS="cais cais_base ctr" sudo bench/pull/run.sh
+#                                      # compare a change against an older build
 #
 # The image (bench/pull/mkimage): five layers of about 40 MB (random and
 # text files, 4 KiB to 4 MiB) and one layer of 20,000 small text files;
@@ -29,8 +31,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 die() { echo "run.sh: $*" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || die "needs root"
-for b in skopeo umoci podman containerd ctr docker-registry; do
+# TOOLS selects the tools (default all four peers); cais_base is a second
+# cais binary named by CAIS_BASE, timed the same way, to compare two builds.
+read -r -a tools <<<"${TOOLS:-cais skopeo_umoci podman ctr}"
+[[ " ${tools[*]} " == *" cais "* ]] || die "TOOLS must include cais"
+for b in docker-registry skopeo; do
 	command -v "$b" >/dev/null || die "$b is not installed"
+done
+for t in "${tools[@]}"; do
+	case $t in
+	skopeo_umoci) command -v umoci >/dev/null || die "umoci is not installed" ;;
+	podman) command -v podman >/dev/null || die "podman is not installed" ;;
+	ctr) command -v containerd >/dev/null && command -v ctr >/dev/null || die "containerd is not installed" ;;
+	cais_base) [[ -x ${CAIS_BASE:-} ]] || die "cais_base needs CAIS_BASE=/path/to/cais" ;;
+	cais) ;;
+	*) die "unknown tool $t" ;;
+	esac
 done
 
 work=$(mktemp -d /tmp/cais-pullbench.XXXXXX)
@@ -96,6 +112,9 @@ containerd_stop() {
 prep_cais() { :; }
 pull_cais() { "$work/cais" --root "$work/cais-root" --runroot "$work/cais-run" pull -q "$ref" >/dev/null; }
 clean_cais() { rm -rf "$work/cais-root" "$work/cais-run"; }
+prep_cais_base() { :; }
+pull_cais_base() { "$CAIS_BASE" --root "$work/cais-root" --runroot "$work/cais-run" pull -q "$ref" >/dev/null; }
+clean_cais_base() { clean_cais; }
 prep_skopeo_umoci() { :; }
 pull_skopeo_umoci() {
 	skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$work/oci:b" &&
@@ -111,7 +130,6 @@ prep_ctr() { containerd_start; }
 pull_ctr() { ctr -a "$work/ctd/sock" -n bench images pull --plain-http "$ref" >/dev/null; }
 clean_ctr() { containerd_stop; }
 
-tools=(cais skopeo_umoci podman ctr)
 declare -A times
 for ((round = 0; round < N; round++)); do
 	for ((k = 0; k < ${#tools[@]}; k++)); do
@@ -127,28 +145,29 @@ for ((round = 0; round < N; round++)); do
 	done
 done
 
+label() { [[ $1 == skopeo_umoci ]] && echo skopeo+umoci || echo "$1"; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 best=
 for t in "${tools[@]}"; do
 	m=$(echo "${times[$t]}" | median)
 	eval "med_$t=$m"
-	[[ $t != cais ]] && { [[ -z $best || $m -lt $best ]] && best=$m && bestname=$t; }
+	[[ $t != cais && $t != cais_base ]] && { [[ -z $best || $m -lt $best ]] && best=$m && bestname=$t; }
 done
 echo "## Machine"
 echo
 echo "- $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- cais at commit $(git -C "$repo" rev-parse --short HEAD); $(skopeo --version); umoci $(umoci --version | awk '{print $3}'); $(podman --version); containerd $(containerd --version | awk '{print $3}')"
+echo "- cais at commit $(git -C "$repo" rev-parse --short HEAD)${CAIS_BASE:+; cais_base is $CAIS_BASE}; $(skopeo --version)$(command -v umoci >/dev/null && echo "; umoci $(umoci --version | awk '{print $3}')")$(command -v podman >/dev/null && echo "; $(podman --version)")$(command -v containerd >/dev/null && echo "; containerd $(containerd --version | awk '{print $3}')")"
 echo "- image: $((size / 1000000)) MB compressed in 6 layers; $N runs per tool, interleaved"
 echo
 echo "| tool | median s | runs (ms) | MB/s | cais speed-up |"
 echo "|---|---|---|---|---|"
 for t in "${tools[@]}"; do
 	m=$(eval echo "\$med_$t")
-	printf '| %s | %.2f | %s | %.0f | %.2fx |\n' "${t/_/+}" "$(echo "$m/1000" | bc -l)" "$(echo ${times[$t]})" \
+	printf '| %s | %.2f | %s | %.0f | %.2fx |\n' "$(label "$t")" "$(echo "$m/1000" | bc -l)" "$(echo ${times[$t]})" \
 		"$(echo "$size/1000000/($m/1000)" | bc -l)" "$(echo "$m/$med_cais" | bc -l)"
 done
 echo
-printf 'cais vs the fastest peer (%s): %.2fx\n' "${bestname/_/+}" "$(echo "$best/$med_cais" | bc -l)"
+[[ -z $best ]] || printf 'cais vs the fastest peer (%s): %.2fx\n' "$(label "$bestname")" "$(echo "$best/$med_cais" | bc -l)"
 
 if [[ -n ${PROFILE:-} ]]; then
 	sync

@@ -31,9 +31,11 @@ const (
 type Option func(*options)
 
 type options struct {
-	flatten   bool
-	noDevices bool
-	lower     []string
+	flatten     bool
+	noDevices   bool
+	lower       []string
+	implicit    *[]string
+	fileWorkers int
 }
 
 // Flatten makes Apply treat dir as a plain directory holding the layers
@@ -48,6 +50,23 @@ func Flatten() Option { return func(o *options) { o.flatten = true } }
 // and times of the same directory in the nearest lower that has the path,
 // instead of 0755 root: in the merged view the upper's copy hides it.
 func WithLowerDirs(dirs []string) Option { return func(o *options) { o.lower = dirs } }
+
+// CollectImplicitDirs is WithLowerDirs for a layer extracted before its
+// lower layers exist (in parallel with them): the directories Apply
+// creates on its own get 0755 and their paths (slash-separated, relative to
+// dir) are stored in *dst when Apply returns. InheritDirAttrs later gives
+// them the lower layers' attributes. A directory the layer also names
+// explicitly is not listed.
+func CollectImplicitDirs(dst *[]string) Option { return func(o *options) { o.implicit = dst } }
+
+// ParallelFiles lets Apply hand small regular files to n goroutines that
+// create and write them while it reads on, files of one directory to the
+// same goroutine. Creating files in different directories proceeds in
+// parallel in the kernel; in one directory it does not. An entry that
+// touches a path a pending file is on, above or below (and any hard link,
+// whiteout or opaque marker) first waits for all pending files, so the
+// result is the same as applying in order. n below 2 means in order.
+func ParallelFiles(n int) Option { return func(o *options) { o.fileWorkers = n } }
 
 // NoDevices makes Apply refuse character and block device entries, for
 // callers that cannot or must not create device nodes.

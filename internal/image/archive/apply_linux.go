@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,6 +31,16 @@ type applier struct {
 	opts    options
 	written map[string]bool
 	dirs    []dirTimes
+	// implicit holds the directories created without an entry of their
+	// own, when CollectImplicitDirs asks for them.
+	implicit map[string]bool
+	cache    parentCache
+	// uid and gid a new entry gets without chown; umask as the kernel
+	// applies it to the mode given at creation.
+	uid, gid int
+	umask    uint32
+	buf      []byte
+	pool     *pool // nil unless ParallelFiles
 }
 
 func newApplier(dir string, o options) (*applier, error) {
@@ -37,10 +48,29 @@ func newApplier(dir string, o options) (*applier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening layer directory: %w", &os.PathError{Op: "open", Path: dir, Err: err})
 	}
-	return &applier{root: fd, opts: o, written: map[string]bool{".": true}}, nil
+	a := &applier{root: fd, opts: o, written: map[string]bool{".": true},
+		uid: unix.Geteuid(), gid: unix.Getegid(), umask: currentUmask()}
+	if o.fileWorkers > 1 {
+		a.pool = a.startPool(o.fileWorkers)
+	}
+	return a, nil
 }
 
-func (a *applier) close() { unix.Close(a.root) }
+func (a *applier) close() {
+	if a.pool != nil {
+		a.pool.stop()
+	}
+	a.cache.drop()
+	unix.Close(a.root)
+}
+
+// mark records that this layer wrote p, which only Flatten's opaque
+// directories need to know.
+func (a *applier) mark(p string) {
+	if a.opts.flatten {
+		a.written[p] = true
+	}
+}
 
 // entry extracts one tar entry.
 func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
@@ -60,6 +90,19 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 		return nil
 	}
 	dir, base := splitPath(p)
+	if a.pool != nil {
+		// File jobs may be writing: wait for them unless this entry is
+		// of a kind that touches only its own path and that path is
+		// clear of theirs.
+		if err := a.pool.failure(); err != nil {
+			return err
+		}
+		if !ownPathOnly(hdr, base) || a.pool.conflicts(p) {
+			if err := a.pool.barrier(); err != nil {
+				return err
+			}
+		}
+	}
 	if strings.HasPrefix(base, whiteoutMeta) {
 		if base == whiteoutOpaque {
 			return a.opaque(hdr.Name, dir)
@@ -70,23 +113,31 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 		return a.whiteout(hdr, dir, hidden)
 	}
 
-	parent, err := a.openParent(hdr.Name, dir, true)
+	parent, err := a.parent(hdr.Name, dir)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
 
-	if hdr.Typeflag == tar.TypeDir {
+	switch hdr.Typeflag {
+	case tar.TypeDir:
 		if err := a.mkdir(hdr.Name, parent, base); err != nil {
 			return err
 		}
-	} else if err := a.clear(hdr.Name, parent, base); err != nil {
-		return err
+		delete(a.implicit, p)
+	case tar.TypeReg:
+		// file creates with O_EXCL and clears only what is in the way.
+	default:
+		if err := a.clear(hdr.Name, parent, base); err != nil {
+			return err
+		}
 	}
-	a.written[p] = true
+	a.mark(p)
 
 	switch hdr.Typeflag {
 	case tar.TypeReg:
+		if a.pool != nil && hdr.Size <= maxJobFile {
+			return a.dispatch(hdr, p, dir, parent, base, r)
+		}
 		return a.file(hdr, parent, base, r)
 	case tar.TypeDir:
 		a.dirs = append(a.dirs, dirTimes{path: p, atime: hdr.AccessTime, mtime: hdr.ModTime})
@@ -135,7 +186,7 @@ func (a *applier) openParent(name, dir string, create bool) (int, error) {
 	for _, c := range strings.Split(dir, "/") {
 		walked = path.Join(walked, c)
 		if err := unix.Mkdirat(cur, c, 0o755); err == nil {
-			a.written[walked] = true
+			a.mark(walked)
 			if err := a.implicitAttrs(cur, c, walked); err != nil {
 				unix.Close(cur)
 				return -1, fmt.Errorf("layer entry %q: implicit directory %s: %w", name, walked, err)
@@ -159,30 +210,56 @@ func (a *applier) openParent(name, dir string, create bool) (int, error) {
 // implicitAttrs gives a directory Apply created on its own the attributes
 // of the same directory in the nearest lower layer, or 0755.
 func (a *applier) implicitAttrs(parent int, base, p string) error {
-	var from *unix.Stat_t
-	for _, l := range a.opts.lower {
+	if a.opts.implicit != nil {
+		if a.implicit == nil {
+			a.implicit = map[string]bool{}
+		}
+		a.implicit[p] = true
+		return unix.Fchmodat(parent, base, 0o755, 0)
+	}
+	from := lowerDir(a.opts.lower, p)
+	if from == nil {
+		// Mkdirat applied the umask; say exactly what was meant.
+		return unix.Fchmodat(parent, base, 0o755, 0)
+	}
+	if err := copyDirAttrs(parent, base, from, false); err != nil {
+		return err
+	}
+	a.dirs = append(a.dirs, dirTimes{path: p,
+		atime: time.Unix(from.Atim.Sec, from.Atim.Nsec), mtime: time.Unix(from.Mtim.Sec, from.Mtim.Nsec)})
+	return nil
+}
+
+// lowerDir returns the attributes of p in the nearest lower that has it,
+// if that is a directory.
+func lowerDir(lower []string, p string) *unix.Stat_t {
+	for _, l := range lower {
 		st, err := statBeneath(l, p)
 		if errors.Is(err, unix.ENOENT) {
 			continue
 		}
 		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			from = st
+			return st
 		}
 		break // the nearest entry decides, whatever it is
 	}
-	if from == nil {
-		// Mkdirat applied the umask; say exactly what was meant.
-		return unix.Fchmodat(parent, base, 0o755, 0)
-	}
+	return nil
+}
+
+// copyDirAttrs gives directory base the owner and mode of from, and its
+// times too when times is set.
+func copyDirAttrs(parent int, base string, from *unix.Stat_t, times bool) error {
 	if err := unix.Fchownat(parent, base, int(from.Uid), int(from.Gid), unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return err
 	}
 	if err := unix.Fchmodat(parent, base, from.Mode&0o7777, 0); err != nil {
 		return err
 	}
-	a.dirs = append(a.dirs, dirTimes{path: p,
-		atime: time.Unix(from.Atim.Sec, from.Atim.Nsec), mtime: time.Unix(from.Mtim.Sec, from.Mtim.Nsec)})
-	return nil
+	if !times {
+		return nil
+	}
+	ts := []unix.Timespec{from.Atim, from.Mtim}
+	return unix.UtimesNanoAt(parent, base, ts, unix.AT_SYMLINK_NOFOLLOW)
 }
 
 // statBeneath stats p inside dir without following symlinks on the way.
@@ -251,27 +328,59 @@ func (a *applier) mkdir(name string, parent int, base string) error {
 
 // clear removes whatever is at base, so a later entry replaces an earlier one.
 func (a *applier) clear(name string, parent int, base string) error {
-	if err := removeAllAt(parent, base); err != nil {
+	if err := a.removeAt(parent, base); err != nil {
 		return fmt.Errorf("layer entry %q: replacing existing entry: %w", name, err)
 	}
 	return nil
 }
 
 func (a *applier) file(hdr *tar.Header, parent int, base string, r io.Reader) error {
-	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if a.buf == nil {
+		a.buf = make([]byte, 256<<10)
+	}
+	return a.writeFile(hdr, parent, a.cache.setgid, base, r, a.buf, func() error { return a.clear(hdr.Name, parent, base) })
+}
+
+// writeFile creates regular file base in parent with r's content and hdr's
+// attributes; setgid says parent has S_ISGID, clear removes what is in the
+// way. It keeps no state of the applier's, so file jobs can run it.
+func (a *applier) writeFile(hdr *tar.Header, parent int, setgid bool, base string, r io.Reader, buf []byte, clear func() error) error {
+	// Create with the final permissions when the umask leaves them alone
+	// and there are no special bits (chown would clear those): most files
+	// then need neither chown nor chmod.
+	mode := modeBits(hdr)
+	direct := mode&^0o777 == 0 && mode&a.umask == 0
+	create := uint32(0o600)
+	if direct {
+		create = mode
+	}
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(parent, base, flags, create)
+	if errors.Is(err, unix.EEXIST) {
+		// An earlier entry of this layer is in the way: replace it.
+		if err := clear(); err != nil {
+			return err
+		}
+		fd, err = unix.Openat(parent, base, flags, create)
+	}
 	if err != nil {
 		return fmt.Errorf("layer entry %q: create: %w", hdr.Name, err)
 	}
 	f := os.NewFile(uintptr(fd), hdr.Name)
 	defer f.Close()
-	if _, err := io.Copy(f, r); err != nil {
+	if _, err := io.CopyBuffer(writerOnly{f}, r, buf); err != nil {
 		return fmt.Errorf("layer entry %q: writing content: %w", hdr.Name, err)
 	}
-	if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
-		return fmt.Errorf("layer entry %q: chown: %w", hdr.Name, err)
+	if hdr.Uid != a.uid || hdr.Gid != a.gid || setgid {
+		if err := unix.Fchown(fd, hdr.Uid, hdr.Gid); err != nil {
+			return fmt.Errorf("layer entry %q: chown: %w", hdr.Name, err)
+		}
+		direct = false
 	}
-	if err := unix.Fchmod(fd, modeBits(hdr)); err != nil {
-		return fmt.Errorf("layer entry %q: chmod: %w", hdr.Name, err)
+	if !direct {
+		if err := unix.Fchmod(fd, mode); err != nil {
+			return fmt.Errorf("layer entry %q: chmod: %w", hdr.Name, err)
+		}
 	}
 	for k, v := range entryXattrs(hdr) {
 		if err := unix.Fsetxattr(fd, k, []byte(v), 0); err != nil {
@@ -372,7 +481,7 @@ func (a *applier) whiteout(hdr *tar.Header, dir, hidden string) error {
 	if err := unix.Mknodat(parent, hidden, unix.S_IFCHR, 0); err != nil {
 		return fmt.Errorf("layer entry %q: creating whiteout: %w", name, err)
 	}
-	a.written[path.Join(dir, hidden)] = true
+	a.mark(path.Join(dir, hidden))
 	return setTimes(name, parent, hidden, hdr.AccessTime, hdr.ModTime)
 }
 
@@ -412,7 +521,7 @@ func (a *applier) clearBelow(name, dir string) error {
 	for _, n := range names {
 		p := path.Join(dir, n)
 		if !a.written[p] {
-			if err := removeAllAt(fd, n); err != nil {
+			if err := a.removeAt(fd, n); err != nil {
 				return fmt.Errorf("layer entry %q: clearing %q: %w", name, p, err)
 			}
 			continue
@@ -430,8 +539,21 @@ func (a *applier) clearBelow(name, dir string) error {
 	return nil
 }
 
-// finish sets directory times, now that nothing more is written below them.
+// finish sets directory times, now that nothing more is written below them,
+// and hands out the implicit directories.
 func (a *applier) finish() error {
+	if a.pool != nil {
+		if err := a.pool.barrier(); err != nil {
+			return err
+		}
+	}
+	if a.opts.implicit != nil {
+		*a.opts.implicit = (*a.opts.implicit)[:0]
+		for p := range a.implicit {
+			*a.opts.implicit = append(*a.opts.implicit, p)
+		}
+		sort.Strings(*a.opts.implicit)
+	}
 	for _, d := range a.dirs {
 		dir, base := splitPath(d.path)
 		parent, err := a.openParent(d.path, dir, false)

@@ -8,6 +8,9 @@
 // a leading "/" is dropped (as Docker does), and no path component may be a
 // symlink. OCI whiteouts become overlayfs whiteouts (the default, for an
 // overlay upper directory) or deletions (Flatten, for a plain directory).
+// ParallelFiles lets small files be written by worker goroutines under the
+// same rules and with the same result as in order; CollectImplicitDirs and
+// InheritDirAttrs serve layers extracted before the layers below exist.
 //
 // Decompress detects gzip and zstd by magic bytes and streams. Diff turns an
 // overlay upper directory back into an OCI layer tar.

@@ -66,6 +66,21 @@ func WithLabels(labels map[string]string) Opt {
 	}
 }
 
+// WithParent, given to Commit, puts a snapshot prepared without a parent
+// on parent, which must be committed by then. It lets a layer's diff be
+// written into its own directory before the layers below it exist
+// (extracting layers in parallel), and be stacked on them at commit. The
+// caller must have written the diff the way an upper layer holds it
+// (whiteouts and opaque directories as overlay markers). Committing a
+// snapshot prepared on another parent under WithParent is ErrConflict;
+// Prepare and View refuse it (their parent argument says it).
+func WithParent(parent string) Opt {
+	return func(i *Info) error {
+		i.Parent = parent
+		return nil
+	}
+}
+
 // WalkFunc is called by Walk for every snapshot; an error stops the walk.
 type WalkFunc func(context.Context, Info) error
 
@@ -74,7 +89,9 @@ type WalkFunc func(context.Context, Info) error
 // that extends across processes.
 //
 // The usual order: Prepare(key, parent) → mount the returned mounts and
-// write → unmount → Commit(name, key). View(key, parent) gives read-only
+// write → unmount → Commit(name, key). A layer may also be staged detached:
+// Prepare(key, "") → write its diff into the returned bind mount's source →
+// Commit(name, key, WithParent(parent)) once parent is committed. View(key, parent) gives read-only
 // mounts of a committed snapshot. Remove(key) deletes an active snapshot or
 // view, or a committed snapshot without children.
 //
@@ -97,7 +114,8 @@ type Snapshotter interface {
 	// View creates a read-only snapshot of parent and returns its mounts.
 	View(ctx context.Context, key, parent string, opts ...Opt) ([]mount.Mount, error)
 	// Commit turns the active snapshot key into the committed snapshot
-	// name. The caller must have unmounted key.
+	// name. The caller must have unmounted key. WithParent among opts
+	// stacks a snapshot prepared without parent on a committed parent.
 	Commit(ctx context.Context, name, key string, opts ...Opt) error
 	// Remove deletes a snapshot and its data. The caller must have
 	// unmounted it.

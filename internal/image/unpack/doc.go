@@ -5,5 +5,7 @@
 // verifying the uncompressed digest (the diffID from the image config) and,
 // when the descriptor names one, the compressed digest and size. It owns no
 // storage: blobs come from the caller (LayerSource.Open), snapshots from a
-// Snapshotter.
+// Snapshotter. Missing layers are extracted in parallel, each into its own
+// snapshot, and committed in chain order once all succeeded; a failure
+// keeps nothing of them.
 package unpack

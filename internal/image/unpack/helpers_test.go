@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -34,6 +35,9 @@ type entry struct {
 func reg(name, body string) entry {
 	return entry{hdr: tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(body))}, body: body}
 }
+
+// openedMu guards the open counters: Unpack opens layers concurrently.
+var openedMu sync.Mutex
 
 // gzLayer builds a gzip-compressed layer and its source.
 func gzLayer(t testing.TB, opened *int, entries ...entry) unpack.LayerSource {
@@ -58,7 +62,9 @@ func gzLayer(t testing.TB, opened *int, entries ...entry) unpack.LayerSource {
 		DiffID:     digest.FromBytes(raw.Bytes()),
 		Open: func() (io.ReadCloser, error) {
 			if opened != nil {
+				openedMu.Lock()
 				*opened++
+				openedMu.Unlock()
 			}
 			return io.NopCloser(bytes.NewReader(blob)), nil
 		},
@@ -67,12 +73,20 @@ func gzLayer(t testing.TB, opened *int, entries ...entry) unpack.LayerSource {
 
 func newSnapshotter(t *testing.T) *overlay.Snapshotter {
 	t.Helper()
-	sn, err := overlay.New(t.TempDir())
+	sn, _ := newSnapshotterAt(t)
+	return sn
+}
+
+// newSnapshotterAt is newSnapshotter that also returns the root.
+func newSnapshotterAt(t *testing.T) (*overlay.Snapshotter, string) {
+	t.Helper()
+	root := t.TempDir()
+	sn, err := overlay.New(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sn.Close() })
-	return sn
+	return sn, root
 }
 
 // snapshotNames lists name:kind of every snapshot.

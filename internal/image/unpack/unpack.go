@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/image/archive"
 	"github.com/cais-project/cais/internal/image/snapshots"
@@ -27,8 +29,9 @@ type LayerSource struct {
 	// config's rootfs.diff_ids. Required.
 	DiffID digest.Digest
 	// Open returns the compressed blob. It is called only for layers that
-	// are not unpacked yet, in order, and may block until a download
-	// running ahead has the blob.
+	// are not unpacked yet, for several layers at once from different
+	// goroutines, and may block until a download running ahead has the
+	// blob.
 	Open func() (io.ReadCloser, error)
 }
 
@@ -44,17 +47,28 @@ type Snapshotter interface {
 // layers and returns the chain ID of the top layer, the snapshot to
 // Prepare a container's rootfs on.
 //
-// Layers whose chain ID is already committed are skipped. Each missing
-// layer is applied in order into a temporary active snapshot on its parent
-// and committed under its chain ID; on any error that active snapshot is
-// removed, so nothing partial is kept (layers committed before the error
-// stay, they are complete). Concurrent Unpacks sharing layers are safe: the
-// loser of a race to commit the same chain discards its copy.
+// Layers whose chain ID is already committed are skipped. The missing
+// layers are extracted at the same time (see WithParallel), each into its
+// own active snapshot: the lowest missing one on its committed parent, the
+// others prepared without parent and written as overlay upper layers
+// (whiteouts and opaque directories as markers), which needs nothing of the
+// layers below. Once all are extracted and verified, directories a layer
+// created without naming them take their lower layers' attributes and the
+// snapshots are committed in chain order, each on the one below
+// (snapshots.WithParent). On any error, cancellation included, every
+// snapshot this call made is removed: layers already committed before the
+// call stay, nothing of the failed ones is kept. Concurrent Unpacks sharing
+// layers are safe: the loser of a race to commit the same chain discards
+// its copy and stacks on the winner's.
 //
 // The snapshotter must hand back an overlay mount with an upperdir, or a
-// bind mount for a base layer: Unpack writes into that directory directly
-// and never mounts.
-func Unpack(ctx context.Context, sn Snapshotter, layers []LayerSource) (string, error) {
+// bind mount for a snapshot without parent: Unpack writes into that
+// directory directly and never mounts.
+func Unpack(ctx context.Context, sn Snapshotter, layers []LayerSource, opts ...Option) (string, error) {
+	o := options{parallel: DefaultParallel}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if len(layers) == 0 {
 		return "", fmt.Errorf("unpack: no layers: %w", errdefs.ErrInvalidArgument)
 	}
@@ -69,51 +83,155 @@ func Unpack(ctx context.Context, sn Snapshotter, layers []LayerSource) (string, 
 		diffIDs[i] = l.DiffID
 	}
 	chains := identity.ChainIDs(diffIDs)
-	parent := ""
-	for i, l := range layers {
-		chain := chains[i].String()
-		_, err := sn.Stat(ctx, chain)
-		switch {
-		case err == nil:
-		case errdefs.IsNotFound(err):
-			if err := applyLayer(ctx, sn, l, chain, parent); err != nil {
-				return "", fmt.Errorf("unpack: layer %d (%s): %w", i, l.Descriptor.Digest, err)
-			}
-		default:
+	ids := make([]string, len(chains))
+	for i, c := range chains {
+		ids[i] = c.String()
+	}
+	// A committed chain has all of its parents: find the highest one.
+	first := 0
+	for i := len(ids) - 1; i >= 0; i-- {
+		_, err := sn.Stat(ctx, ids[i])
+		if err == nil {
+			first = i + 1
+			break
+		}
+		if !errdefs.IsNotFound(err) {
 			return "", fmt.Errorf("unpack: layer %d: %w", i, err)
 		}
-		parent = chain
 	}
-	return parent, nil
+	if first < len(layers) {
+		if err := unpackFrom(ctx, sn, layers, ids, first, o); err != nil {
+			return "", err
+		}
+	}
+	return ids[len(ids)-1], nil
 }
 
-// applyLayer unpacks one layer into a new snapshot named chain on parent.
-func applyLayer(ctx context.Context, sn Snapshotter, l LayerSource, chain, parent string) (err error) {
-	key := "extract-" + randomID() + "-" + chain
-	ms, err := sn.Prepare(ctx, key, parent)
-	if err != nil {
-		return err
+// unpackFrom extracts layers[first:] in parallel and commits them in order.
+func unpackFrom(ctx context.Context, sn Snapshotter, layers []LayerSource, ids []string, first int, o options) (err error) {
+	st := make([]*staged, len(layers)-first)
+	for j := range st {
+		st[j] = &staged{index: first + j, key: "extract-" + randomID() + "-" + ids[first+j]}
 	}
 	defer func() {
 		if err != nil {
-			if rerr := sn.Remove(ctx, key); rerr != nil {
-				err = errors.Join(err, fmt.Errorf("removing %s: %w", key, rerr))
-			}
+			err = errors.Join(err, rollback(context.WithoutCancel(ctx), sn, st))
 		}
 	}()
-	dir, opts, err := layerDir(ms)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.parallel)
+	for j, s := range st {
+		parent := ""
+		if j == 0 && first > 0 {
+			parent = ids[first-1]
+		}
+		g.Go(func() error {
+			if err := s.extract(gctx, sn, layers[s.index], parent, j == 0); err != nil {
+				return fmt.Errorf("unpack: layer %d (%s): %w", s.index, layers[s.index].Descriptor.Digest, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// Directories a layer made on its own take the attributes they have
+	// below, now that the layers below are all there.
+	lower := st[0].lower
+	for j := 1; j < len(st); j++ {
+		lower = append([]string{st[j-1].dir}, lower...)
+		if err := archive.InheritDirAttrs(st[j].dir, st[j].implicit, lower); err != nil {
+			return fmt.Errorf("unpack: layer %d: %w", st[j].index, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for j, s := range st {
+		var opts []snapshots.Opt
+		if j > 0 {
+			opts = append(opts, snapshots.WithParent(ids[s.index-1]))
+		}
+		err := sn.Commit(ctx, ids[s.index], s.key, opts...)
+		switch {
+		case err == nil:
+			s.prepared, s.committed = false, ids[s.index]
+		case errdefs.IsAlreadyExists(err):
+			// Another unpack committed the same chain first: use theirs.
+			if err := sn.Remove(ctx, s.key); err != nil {
+				return fmt.Errorf("unpack: layer %d: removing %s: %w", s.index, s.key, err)
+			}
+			s.prepared = false
+		default:
+			return fmt.Errorf("unpack: layer %d: %w", s.index, err)
+		}
+	}
+	return nil
+}
+
+// staged is one layer being extracted by unpackFrom.
+type staged struct {
+	index     int
+	key       string
+	dir       string
+	lower     []string // for the lowest layer: the committed layers below
+	implicit  []string // for the others: directories to give lower attributes
+	prepared  bool     // key exists and must be removed on failure
+	committed string   // the chain this call committed, to undo on failure
+}
+
+// extract prepares s's snapshot, the lowest on parent and the others
+// detached, and applies l into it.
+func (s *staged) extract(ctx context.Context, sn Snapshotter, l LayerSource, parent string, lowest bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ms, err := sn.Prepare(ctx, s.key, parent)
 	if err != nil {
 		return err
 	}
-	if err := extract(ctx, l, dir, opts); err != nil {
-		return err
+	s.prepared = true
+	opts := []archive.Option{archive.ParallelFiles(fileWorkers())}
+	if lowest {
+		dir, dirOpts, err := layerDir(ms)
+		if err != nil {
+			return err
+		}
+		s.dir, opts = dir, append(opts, dirOpts...)
+		for _, o := range ms[0].Options {
+			if v, ok := strings.CutPrefix(o, "lowerdir="); ok {
+				s.lower = strings.Split(v, ":")
+			}
+		}
+	} else {
+		if len(ms) != 1 || ms[0].Type != "bind" {
+			return fmt.Errorf("unpack into mounts %v: a snapshot without parent must be a bind mount: %w", ms, errdefs.ErrNotImplemented)
+		}
+		s.dir = ms[0].Source
+		opts = append(opts, archive.CollectImplicitDirs(&s.implicit))
 	}
-	err = sn.Commit(ctx, chain, key)
-	if errdefs.IsAlreadyExists(err) {
-		// Another unpack committed the same chain first: use theirs.
-		return sn.Remove(ctx, key)
+	return extract(ctx, l, s.dir, opts)
+}
+
+// rollback removes what a failed unpackFrom made: active snapshots, and
+// the chains it committed, top first. A committed chain another unpack
+// has built on meanwhile is in use and stays.
+func rollback(ctx context.Context, sn Snapshotter, st []*staged) error {
+	var errs []error
+	for j := len(st) - 1; j >= 0; j-- {
+		s := st[j]
+		if s.prepared {
+			if err := sn.Remove(ctx, s.key); err != nil {
+				errs = append(errs, fmt.Errorf("removing %s: %w", s.key, err))
+			}
+		}
+		if s.committed != "" {
+			if err := sn.Remove(ctx, s.committed); err != nil && !errdefs.IsConflict(err) {
+				errs = append(errs, fmt.Errorf("removing %s: %w", s.committed, err))
+			}
+		}
 	}
-	return err
+	return errors.Join(errs...)
 }
 
 // extract streams l's blob into dir, verifying digests.
@@ -134,15 +252,19 @@ func extract(ctx context.Context, l LayerSource, dir string, opts []archive.Opti
 	}
 	defer dr.Close()
 	diff := l.DiffID.Algorithm().Digester()
-	tarStream := io.TeeReader(dr, diff.Hash())
-	if _, err := archive.Apply(ctx, dir, tarStream, opts...); err != nil {
+	// Reading, decompressing and hashing run ahead in a goroutine of their
+	// own while Apply creates files; ra is closed before dr and rc are.
+	ra := newReadAhead(io.TeeReader(dr, diff.Hash()), 128<<10, 8)
+	defer ra.Close()
+	if _, err := archive.Apply(ctx, dir, ra, opts...); err != nil {
 		return err
 	}
 	// Hash what the tar reader left (end-of-archive padding), then any
 	// compressed bytes the decompressor did not need.
-	if _, err := io.Copy(io.Discard, tarStream); err != nil {
+	if _, err := io.Copy(io.Discard, ra); err != nil {
 		return fmt.Errorf("reading layer: %w", err)
 	}
+	ra.Close()
 	if _, err := io.Copy(io.Discard, compressed); err != nil {
 		return fmt.Errorf("reading blob: %w", err)
 	}

@@ -149,6 +149,9 @@ func (s *Snapshotter) create(kind snapshots.Kind, key, parent string, opts []sna
 			return nil, err
 		}
 	}
+	if info.Parent != parent {
+		return nil, fmt.Errorf("creating snapshot %q: WithParent is a Commit option, the parent is %q: %w", key, parent, errdefs.ErrInvalidArgument)
+	}
 	tmp, err := os.MkdirTemp(filepath.Join(s.root, "snapshots"), "new-")
 	if err != nil {
 		return nil, fmt.Errorf("creating snapshot dir: %w", err)
@@ -223,6 +226,11 @@ func (s *Snapshotter) Commit(ctx context.Context, name, key string, opts ...snap
 				return err
 			}
 		}
+		if info.Parent != r.Parent {
+			if err := rebase(tx, &r, key, name, info.Parent); err != nil {
+				return err
+			}
+		}
 		if r.Usage, err = diskUsage(s.fs(r.ID)); err != nil {
 			return err
 		}
@@ -240,6 +248,26 @@ func (s *Snapshotter) Commit(ctx context.Context, name, key string, opts ...snap
 	if err != nil {
 		return fmt.Errorf("committing %q as %q: %w", key, name, err)
 	}
+	return nil
+}
+
+// rebase puts the detached active snapshot r (key, to be committed as name)
+// on parent, which must be committed.
+func rebase(tx *bolt.Tx, r *record, key, name, parent string) error {
+	if r.Parent != "" {
+		return fmt.Errorf("snapshot %q was prepared on %q, cannot commit it on %q: %w", key, r.Parent, parent, errdefs.ErrConflict)
+	}
+	if parent == name || parent == key {
+		return fmt.Errorf("snapshot %q cannot be its own parent: %w", name, errdefs.ErrInvalidArgument)
+	}
+	p, err := get(tx, parent)
+	if err != nil {
+		return fmt.Errorf("parent: %w", err)
+	}
+	if p.Kind != snapshots.KindCommitted {
+		return fmt.Errorf("parent %q is %s, not committed: %w", parent, p.Kind, errdefs.ErrConflict)
+	}
+	r.Parent = parent
 	return nil
 }
 

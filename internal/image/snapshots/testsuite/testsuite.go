@@ -33,6 +33,7 @@ func Run(t *testing.T, newSn New) {
 		{"PrepareErrors", testPrepareErrors},
 		{"StatWalkUsageLabels", testInfo},
 		{"DeepChain", testDeepChain},
+		{"DetachedCommit", testDetached},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
