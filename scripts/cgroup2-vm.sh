@@ -82,7 +82,7 @@ MODULES=(virtio_pci virtio_blk overlay veth dummy bridge nf_tables nft_compat nf
 # out.
 HOST_FILES=${VM_HOST_FILES-/usr/bin/runc /usr/sbin/runc /usr/bin/crun /usr/bin/docker-registry /usr/sbin/ip /usr/bin/script /usr/bin/curl /usr/share/containers/seccomp.json
 	/usr/lib/cni/bridge /usr/lib/cni/host-local /usr/lib/cni/loopback /usr/lib/cni/portmap /usr/lib/cni/firewall /usr/lib/cni/tuning
-	/usr/sbin/iptables /usr/sbin/iptables-save /usr/sbin/iptables-restore /usr/sbin/ip6tables}
+	/usr/sbin/iptables /usr/sbin/iptables-save /usr/sbin/iptables-restore /usr/sbin/ip6tables /usr/lib/x86_64-linux-gnu/xtables}
 
 log() { printf 'test-cgroup2: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -308,6 +308,9 @@ echo $((TEST_TIMEOUT + 30)) >"$P/.vm/guard"
 copy_host() {
 	local f=$1 lib
 	mkdir -p "$WORK/payload${f%/*}"
+	# A directory (iptables' extensions) goes whole; its libraries' own
+	# dependencies come with the executable that loads them.
+	if [ -d "$f" ]; then cp -rL "$f" "$WORK/payload$f"; return 0; fi
 	cp -L "$f" "$WORK/payload$f"
 	if [ ! -x "$f" ] || static "$f"; then return 0; fi
 	{ ldd "$f" || true; } | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
