@@ -7,6 +7,7 @@
 #   sudo bench/pull/run.sh             # N=5 runs per tool
 #   N=9 sudo bench/pull/run.sh
 #   PROFILE=1 sudo bench/pull/run.sh   # also record a perf profile of one cais pull
+#   FS=shared sudo bench/pull/run.sh  # stores in one directory of the root fs
 #   CAIS_BASE=/path/to/old/cais TOOLS="cais cais_base ctr" sudo bench/pull/run.sh
 #                                      # compare a change against an older build
 #
@@ -88,7 +89,7 @@ containerd_start() {
 	mkdir -p "$work/ctd"
 	cat >"$work/ctd/config.toml" <<EOC
 version = 2
-root = "$work/ctd/root"
+root = "$st/ctd-root"
 state = "$work/ctd/state"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
@@ -104,42 +105,66 @@ containerd_stop() {
 	wait "$containerd_pid" || true
 	containerd_pid=
 	unmount_under "$work/ctd"
-	rm -rf "$work/ctd"
+	unmount_under "$st/ctd-root"
+	rm -rf "$work/ctd" "$st/ctd-root"
 }
 
 # pull_<tool> runs one cold pull; prep_<tool> and clean_<tool> (untimed)
 # set up and empty its store.
 prep_cais() { :; }
-pull_cais() { "$work/cais" --root "$work/cais-root" --runroot "$work/cais-run" pull -q "$ref" >/dev/null; }
-clean_cais() { rm -rf "$work/cais-root" "$work/cais-run"; }
+pull_cais() { "$work/cais" --root "$st/cais-root" --runroot "$st/cais-run" pull -q "$ref" >/dev/null; }
+clean_cais() { rm -rf "$st/cais-root" "$st/cais-run"; }
 prep_cais_base() { :; }
-pull_cais_base() { "$CAIS_BASE" --root "$work/cais-root" --runroot "$work/cais-run" pull -q "$ref" >/dev/null; }
+pull_cais_base() { "$CAIS_BASE" --root "$st/cais-root" --runroot "$st/cais-run" pull -q "$ref" >/dev/null; }
 clean_cais_base() { clean_cais; }
 prep_skopeo_umoci() { :; }
 pull_skopeo_umoci() {
-	skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$work/oci:b" &&
-		umoci unpack --image "$work/oci:b" "$work/bundle" >/dev/null
+	skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$st/oci:b" &&
+		umoci unpack --image "$st/oci:b" "$st/bundle" >/dev/null
 }
-clean_skopeo_umoci() { rm -rf "$work/oci" "$work/bundle"; }
-pm() { podman --root "$work/pm/root" --runroot "$work/pm/run" --tmpdir "$work/pm/tmp" --storage-driver overlay \
+clean_skopeo_umoci() { rm -rf "$st/oci" "$st/bundle"; }
+pm() { podman --root "$st/pm/root" --runroot "$st/pm/run" --tmpdir "$st/pm/tmp" --storage-driver overlay \
 	--cgroup-manager cgroupfs --events-backend file "$@"; }
 prep_podman() { :; }
 pull_podman() { pm pull -q --tls-verify=false "$ref" >/dev/null; }
-clean_podman() { pm rmi -a -f >/dev/null 2>&1 || true; unmount_under "$work/pm"; rm -rf "$work/pm"; }
+clean_podman() { pm rmi -a -f >/dev/null 2>&1 || true; unmount_under "$st/pm"; rm -rf "$st/pm"; }
 prep_ctr() { containerd_start; }
 pull_ctr() { ctr -a "$work/ctd/sock" -n bench images pull --plain-http "$ref" >/dev/null; }
 clean_ctr() { containerd_stop; }
+
+# Where every tool keeps what it pulls. With FS=fresh (the default) each
+# run gets a new journaled ext4 (a sparse file on a loop device), mounted
+# here before the run and removed after it: on a file system that just
+# deleted the previous run's tens of thousands of files, ext4 without a
+# journal (this machine's root) skips recently freed inodes one by one,
+# and that cost, paid by whichever tool runs next, swamped the pulls
+# themselves. FS=shared keeps the old way: one directory on $work's disk.
+st=$work/store
+mkdir -p "$st"
+fs_up() {
+	[[ ${FS:-fresh} == fresh ]] || return 0
+	truncate -s 4G "$work/fs.img"
+	mkfs.ext4 -q -F "$work/fs.img"
+	mount -o loop "$work/fs.img" "$st"
+}
+fs_down() {
+	[[ ${FS:-fresh} == fresh ]] || return 0
+	umount "$st"
+	rm -f "$work/fs.img"
+}
 
 declare -A times
 for ((round = 0; round < N; round++)); do
 	for ((k = 0; k < ${#tools[@]}; k++)); do
 		t=${tools[(round + k) % ${#tools[@]}]}
+		fs_up
 		"prep_$t"
 		sync
 		start=$(date +%s%N)
 		"pull_$t" || die "$t pull failed"
 		end=$(date +%s%N)
 		"clean_$t"
+		fs_down
 		times[$t]+="$(((end - start) / 1000000)) "
 		echo "round $round $t $(((end - start) / 1000000)) ms" >&2
 	done
@@ -157,7 +182,7 @@ echo "## Machine"
 echo
 echo "- $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- cais at commit $(git -C "$repo" rev-parse --short HEAD)${CAIS_BASE:+; cais_base is $CAIS_BASE}; $(skopeo --version)$(command -v umoci >/dev/null && echo "; umoci $(umoci --version | awk '{print $3}')")$(command -v podman >/dev/null && echo "; $(podman --version)")$(command -v containerd >/dev/null && echo "; containerd $(containerd --version | awk '{print $3}')")"
-echo "- image: $((size / 1000000)) MB compressed in 6 layers; $N runs per tool, interleaved"
+echo "- image: $((size / 1000000)) MB compressed in 6 layers; $N runs per tool, interleaved; stores on $([[ ${FS:-fresh} == fresh ]] && echo "a fresh journaled ext4 per run (FS=fresh)" || echo "one directory of the root file system (FS=shared)")"
 echo
 echo "| tool | median s | runs (ms) | MB/s | cais speed-up |"
 echo "|---|---|---|---|---|"
@@ -170,8 +195,9 @@ echo
 [[ -z $best ]] || printf 'cais vs the fastest peer (%s): %.2fx\n' "$(label "$bestname")" "$(echo "$best/$med_cais" | bc -l)"
 
 if [[ -n ${PROFILE:-} ]]; then
+	fs_up
 	sync
-	perf record -F 999 -g -o "$work/perf.data" -- "$work/cais" --root "$work/cais-root" --runroot "$work/cais-run" pull -q "$ref" >/dev/null 2>&1
+	perf record -F 999 -g -o "$work/perf.data" -- "$work/cais" --root "$st/cais-root" --runroot "$st/cais-run" pull -q "$ref" >/dev/null 2>&1
 	echo
 	echo "## perf profile of one cais pull (children, top symbols)"
 	echo
@@ -179,4 +205,5 @@ if [[ -n ${PROFILE:-} ]]; then
 	perf report -i "$work/perf.data" --children --no-demangle --stdio --percent-limit 4 -g none 2>/dev/null | grep -v '^#' | grep . | head -40
 	echo '```'
 	clean_cais
+	fs_down
 fi
