@@ -115,5 +115,12 @@ func TestStartAttach(t *testing.T) {
 	if got := e.must("wait", name+"-3"); got != strconv.Itoa(3)+"\n" {
 		t.Errorf("wait of an exited container: %q", got)
 	}
-	e.must("rm", name, name+"-3")
+	// -i sends this command's stdin to a container created with -i (and
+	// attaches its output): cat echoes it back and ends at EOF.
+	e.must("create", "-i", "--name", name+"-i", "busybox:test", "sh", "-c", "cat; echo done")
+	t.Cleanup(func() { e.run("rm", "-f", name+"-i") })
+	if r := e.runIn("from stdin\n", "start", "-i", name+"-i"); r.code != 0 || r.stdout != "from stdin\ndone\n" {
+		t.Errorf("start -i: code %d stdout %q stderr %q, want the input echoed", r.code, r.stdout, r.stderr)
+	}
+	e.must("rm", name, name+"-3", name+"-i")
 }

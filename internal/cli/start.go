@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -9,13 +10,18 @@ import (
 )
 
 func startCmd(g *globals) *cobra.Command {
-	var attach bool
+	var attach, interactive bool
 	c := &cobra.Command{
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Start one or more created or stopped containers",
 		Args:  minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			// Docker: -i attaches stdin, and the output with it.
+			attach = attach || interactive
 			ctx := c.Context()
+			if attach {
+				ctx = context.WithoutCancel(ctx) // the signals go to the container
+			}
 			if attach && len(args) > 1 {
 				return usageError{fmt.Errorf("you cannot start and attach multiple containers at once")}
 			}
@@ -39,14 +45,17 @@ func startCmd(g *globals) *cobra.Command {
 				if err == nil {
 					err = e.RecreateContainer(ctx, ctr)
 				}
-				var done <-chan error
+				var s *session
 				if err == nil && attach {
-					done, err = e.AttachContainer(ctx, ctr, g.stdout, g.stderr)
+					s, err = attachSession(ctx, g, e, ctr, interactive && ctr.OpenStdin, true)
 				}
 				if err == nil && st.State != monitor.StateRunning {
 					err = e.StartContainer(ctx, ctr)
 				}
 				if err != nil {
+					if s != nil {
+						s.close()
+					}
 					fmt.Fprintf(g.stderr, "cais: starting %s: %v\n", a, err)
 					failed = true
 					continue
@@ -56,7 +65,8 @@ func startCmd(g *globals) *cobra.Command {
 					continue
 				}
 				code, err := e.WaitContainer(ctx, ctr)
-				<-done
+				<-s.a.Done()
+				s.close()
 				if err != nil {
 					fmt.Fprintf(g.stderr, "cais: waiting for %s: %v\n", a, err)
 					return exitError{exitFailure}
@@ -72,5 +82,6 @@ func startCmd(g *globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVarP(&attach, "attach", "a", false, "attach stdout/stderr and return the container's exit code")
+	c.Flags().BoolVarP(&interactive, "interactive", "i", false, "attach the container's stdin (created with -i) too")
 	return c
 }
