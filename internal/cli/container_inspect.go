@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -22,29 +21,9 @@ func containerInspectCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			docs := []engine.ContainerInspect{}
-			failed := false
-			for _, a := range args {
-				d, err := e.InspectContainer(c.Context(), a)
-				if err != nil {
-					fmt.Fprintf(g.stderr, "cais: inspect %s: %v\n", a, err)
-					failed = true
-					continue
-				}
-				docs = append(docs, d)
-			}
-			if format == "" {
-				err = writeJSONIndent(g.stdout, docs)
-			} else {
-				err = printTemplate(g, format, docs)
-			}
-			if err != nil {
-				return err
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			return inspectEach(g, args, format, true, func(a string) (engine.ContainerInspect, error) {
+				return e.InspectContainer(c.Context(), a)
+			})
 		},
 	}
 	c.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")

@@ -19,35 +19,49 @@ func inspectCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var docs []any
-			failed := false
-			for _, a := range args {
-				d, err := inspectObject(c.Context(), e, a, c.Parent() != nil && c.Parent().Name() == "image")
-				if err != nil {
-					fmt.Fprintf(g.stderr, "cais: inspect %s: %v\n", a, err)
-					failed = true
-					continue
-				}
-				docs = append(docs, d)
-			}
-			if format == "" {
-				if docs == nil {
-					docs = []any{}
-				}
-				if err := writeJSONIndent(g.stdout, docs); err != nil {
-					return err
-				}
-			} else if err := printTemplate(g, format, docs); err != nil {
-				return err
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			imagesOnly := c.Parent() != nil && c.Parent().Name() == "image"
+			return inspectEach(g, args, format, true, func(a string) (any, error) {
+				return inspectObject(c.Context(), e, a, imagesOnly)
+			})
 		},
 	}
 	c.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
 	return c
+}
+
+// inspectEach prints what get returns for each argument, as one JSON array
+// or through the --format template, as Docker's inspect commands do. An
+// argument get fails on is reported on stderr (prefixed with "inspect ARG:"
+// when named) and makes the command exit 1 after the others are printed.
+func inspectEach[T any](g *globals, args []string, format string, named bool, get func(string) (T, error)) error {
+	docs := []T{}
+	failed := false
+	for _, a := range args {
+		d, err := get(a)
+		if err != nil {
+			if named {
+				fmt.Fprintf(g.stderr, "cais: inspect %s: %v\n", a, err)
+			} else {
+				fmt.Fprintf(g.stderr, "cais: %v\n", err)
+			}
+			failed = true
+			continue
+		}
+		docs = append(docs, d)
+	}
+	var err error
+	if format == "" {
+		err = writeJSONIndent(g.stdout, docs)
+	} else {
+		err = printTemplate(g, format, docs)
+	}
+	if err != nil {
+		return err
+	}
+	if failed {
+		return exitError{exitFailure}
+	}
+	return nil
 }
 
 // printTemplate runs a Go template over each document as its JSON form

@@ -138,29 +138,9 @@ func volumeInspectCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			docs := []engine.VolumeInspect{}
-			failed := false
-			for _, a := range args {
-				d, err := e.InspectVolume(c.Context(), a)
-				if err != nil {
-					fmt.Fprintf(g.stderr, "cais: %v\n", err)
-					failed = true
-					continue
-				}
-				docs = append(docs, d)
-			}
-			if format == "" {
-				err = writeJSONIndent(g.stdout, docs)
-			} else {
-				err = printTemplate(g, format, docs)
-			}
-			if err != nil {
-				return err
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			return inspectEach(g, args, format, false, func(a string) (engine.VolumeInspect, error) {
+				return e.InspectVolume(c.Context(), a)
+			})
 		},
 	}
 	c.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
