@@ -25,7 +25,7 @@ type layer struct {
 var layers = []layer{
 	{name: "leaf", prefixes: []string{
 		"internal/errdefs", "internal/logging", "internal/mount", "internal/version",
-		"internal/linux", "internal/testgate", "internal/archtest", "internal/units",
+		"internal/linux", "internal/testgate", "internal/archtest", "internal/units", "internal/fsutil",
 	}},
 	{name: "fixture", prefixes: []string{"internal/fixture"}, mayUse: []string{"leaf"}},
 	{name: "runtime", prefixes: []string{"internal/runtime/"}, mayUse: []string{"leaf"},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cais-project/cais/internal/engine/monitor"
 	"github.com/cais-project/cais/internal/errdefs"
+	"github.com/cais-project/cais/internal/fsutil"
 )
 
 // Container is the durable record of one container, one JSON file at
@@ -146,27 +147,7 @@ func (e *Engine) saveContainer(c *Container) error {
 }
 
 // writeAtomic writes b to path through a synced temp file and a rename.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
+func writeAtomic(path string, b []byte) error { return fsutil.WriteFile(path, b, 0o600) }
 
 func (e *Engine) loadContainer(id string) (*Container, error) {
 	b, err := os.ReadFile(filepath.Join(e.containersDir(), id, "container.json"))

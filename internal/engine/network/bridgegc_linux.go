@@ -1,11 +1,12 @@
 package network
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cais-project/cais/internal/fsutil"
 )
 
 // A network's bridge lives while containers are attached to it: the
@@ -19,25 +20,12 @@ func (s *Store) netLock(n *Network, how int) (func(), bool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, false, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, n.ID), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, false, err
+	p := filepath.Join(dir, n.ID)
+	if how&unix.LOCK_NB != 0 {
+		return fsutil.TryLock(p, how&unix.LOCK_EX != 0)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), how)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err == unix.EWOULDBLOCK {
-		f.Close()
-		return nil, false, nil
-	}
-	if err != nil {
-		f.Close()
-		return nil, false, fmt.Errorf("locking network %s: %w", n.Name, err)
-	}
-	return func() { f.Close() }, true, nil
+	unlock, err := fsutil.Lock(p, how&unix.LOCK_EX != 0)
+	return unlock, err == nil, err
 }
 
 // removeIdleBridge deletes n's bridge when nothing is plugged into it and

@@ -11,10 +11,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/cais-project/cais/internal/errdefs"
+
+	"github.com/cais-project/cais/internal/fsutil"
 )
 
 // DefaultName is the network containers join when they name none.
@@ -76,15 +77,7 @@ func (s *Store) lock() (func(), error) {
 	if err := os.MkdirAll(s.dir(), 0o700); err != nil {
 		return nil, fmt.Errorf("creating network records: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(s.dir(), ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking networks: %w", err)
-	}
-	return func() { f.Close() }, nil
+	return fsutil.Lock(filepath.Join(s.dir(), ".lock"), true)
 }
 
 // List returns every network, by name.
@@ -321,24 +314,5 @@ func newID() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
+// writeAtomic writes a record through a synced temp file and a rename.
+func writeAtomic(path string, b []byte) error { return fsutil.WriteFile(path, b, 0o600) }

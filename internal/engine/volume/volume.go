@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cais-project/cais/internal/errdefs"
+
+	"github.com/cais-project/cais/internal/fsutil"
 )
 
 // LabelAnonymous marks a volume made for one container (-v /path, --mount
@@ -197,26 +199,7 @@ func (s *Store) save(v Volume) error {
 	if err != nil {
 		return err
 	}
-	p := filepath.Join(s.dir(v.Name), "volume.json")
-	f, err := os.CreateTemp(s.dir(v.Name), ".tmp-volume.json")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	return nil
+	return fsutil.WriteFile(filepath.Join(s.dir(v.Name), "volume.json"), b, 0o600)
 }
 
 // List returns every volume, by name.
