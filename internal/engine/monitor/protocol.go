@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cais-project/cais/internal/errdefs"
+	"github.com/cais-project/cais/internal/fsutil"
 )
 
 // Limits of the protocol.
@@ -142,26 +143,7 @@ func readFrame(r io.Reader, buf []byte) (byte, []byte, error) {
 }
 
 // writeFileAtomic replaces path with b: temp file, fsync, rename.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
+func writeFileAtomic(path string, b []byte) error { return fsutil.WriteFile(path, b, 0o600) }
 
 // ReadState reads state.json from a monitor's directory: what the monitor
 // last recorded, also after it exited.
