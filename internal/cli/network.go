@@ -178,19 +178,8 @@ func networkRmCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			failed := false
-			for _, a := range args {
-				if err := e.RemoveNetwork(c.Context(), a); err != nil {
-					fmt.Fprintf(g.stderr, "cais: error response: %v\n", err)
-					failed = true
-					continue
-				}
-				fmt.Fprintln(g.stdout, a)
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			return eachArg(g, args, func(a string) error { return e.RemoveNetwork(c.Context(), a) },
+				func(_ string, err error) string { return "error response: " + err.Error() })
 		},
 	}
 }

@@ -159,19 +159,8 @@ func volumeRmCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			failed := false
-			for _, a := range args {
-				if err := e.RemoveVolume(c.Context(), a, force); err != nil {
-					fmt.Fprintf(g.stderr, "cais: %v\n", err)
-					failed = true
-					continue
-				}
-				fmt.Fprintln(g.stdout, a)
-			}
-			if failed {
-				return exitError{exitFailure}
-			}
-			return nil
+			return eachArg(g, args, func(a string) error { return e.RemoveVolume(c.Context(), a, force) },
+				func(_ string, err error) string { return err.Error() })
 		},
 	}
 	c.Flags().BoolVarP(&force, "force", "f", false, "do not fail for volumes that do not exist")
