@@ -60,21 +60,10 @@ func (e *Engine) RecreateContainer(ctx context.Context, c *Container) error {
 	if st.State != monitor.StateExited {
 		return nil
 	}
-	// A monitor that recorded the exit may still be closing down.
-	for i := 0; monitor.Alive(e.monitorDir(c.ID)); i++ {
-		if i == 250 {
-			return fmt.Errorf("container %s: its monitor is still finishing: %w", c.Name, errdefs.ErrConflict)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+	if err := e.deleteExited(ctx, c); err != nil {
+		return err
 	}
 	rt := c.runtime()
-	if err := rt.Delete(ctx, c.ID, true); err != nil && !errdefs.IsNotFound(err) {
-		return fmt.Errorf("deleting the old %s in the runtime: %w", c.Name, err)
-	}
 	cfg := monitor.Config{ID: c.ID, Bundle: e.runDir(c.ID), Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}
 	return e.spawnMonitor(ctx, c, rt, cfg, RunOptions{AutoRemove: c.AutoRemove, Restart: c.RestartPolicy.String(), Monitor: c.Monitor})
 }

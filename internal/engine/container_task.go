@@ -63,6 +63,13 @@ func (e *Engine) DeleteTask(ctx context.Context, c *Container) error {
 	if st.State != monitor.StateExited {
 		return fmt.Errorf("container %s is %s: %w", c.Name, st.State, errdefs.ErrConflict)
 	}
+	return e.deleteExited(ctx, c)
+}
+
+// deleteExited deletes an exited container from its runtime once its
+// monitor, which may still be closing down after recording the exit, is
+// gone; the record, rootfs and snapshot stay.
+func (e *Engine) deleteExited(ctx context.Context, c *Container) error {
 	for i := 0; monitor.Alive(e.monitorDir(c.ID)); i++ {
 		if i == 250 {
 			return fmt.Errorf("container %s: its monitor is still finishing: %w", c.Name, errdefs.ErrConflict)
@@ -74,7 +81,7 @@ func (e *Engine) DeleteTask(ctx context.Context, c *Container) error {
 		}
 	}
 	if err := c.runtime().Delete(ctx, c.ID, true); err != nil && !errdefs.IsNotFound(err) {
-		return fmt.Errorf("deleting %s in the runtime: %w", c.Name, err)
+		return fmt.Errorf("deleting the old %s in the runtime: %w", c.Name, err)
 	}
 	return nil
 }
