@@ -1,13 +1,6 @@
 package engine
 
-import (
-	"encoding/csv"
-	"os"
-	"strconv"
-	"strings"
-
-	"github.com/cais-project/cais/internal/units"
-)
+import "os"
 
 // HostMount is one --mount value as Docker keeps it in
 // HostConfig.Mounts: what the user typed, in its fields, not what was
@@ -50,102 +43,34 @@ type HostTmpfsOptions struct {
 	Mode      os.FileMode `json:"Mode,omitempty"`
 }
 
-// hostConfigMounts are HostConfig.Mounts (--mount) and HostConfig.Tmpfs
-// (--tmpfs path → options, as typed) for o, already checked by
-// planMounts.
-func hostConfigMounts(o MountOptions) ([]HostMount, map[string]string) {
-	var mounts []HostMount
-	for _, s := range o.Mounts {
-		if m, ok := hostMount(s); ok {
-			mounts = append(mounts, m)
-		}
+// bind, volume, driver and tmpfs are h's option blocks, made on first use:
+// Docker shows a block only when one of its keys was given.
+func (h *HostMount) bind() *HostBindOptions {
+	if h.BindOptions == nil {
+		h.BindOptions = &HostBindOptions{}
 	}
-	var tmpfs map[string]string
-	for _, s := range o.Tmpfs {
-		if tmpfs == nil {
-			tmpfs = map[string]string{}
-		}
-		k, v, _ := strings.Cut(s, ":")
-		tmpfs[k] = v
-	}
-	return mounts, tmpfs
+	return h.BindOptions
 }
 
-func hostMount(spec string) (HostMount, bool) {
-	fields, err := csv.NewReader(strings.NewReader(spec)).Read()
-	if err != nil {
-		return HostMount{}, false
+func (h *HostMount) volume() *HostVolumeOptions {
+	if h.VolumeOptions == nil {
+		h.VolumeOptions = &HostVolumeOptions{}
 	}
-	m := HostMount{Type: "volume"}
-	bind := func() *HostBindOptions {
-		if m.BindOptions == nil {
-			m.BindOptions = &HostBindOptions{}
-		}
-		return m.BindOptions
+	return h.VolumeOptions
+}
+
+func (h *HostMount) driver() *HostVolumeDriver {
+	if h.volume().DriverConfig == nil {
+		h.VolumeOptions.DriverConfig = &HostVolumeDriver{}
 	}
-	vol := func() *HostVolumeOptions {
-		if m.VolumeOptions == nil {
-			m.VolumeOptions = &HostVolumeOptions{}
-		}
-		return m.VolumeOptions
+	return h.VolumeOptions.DriverConfig
+}
+
+func (h *HostMount) tmpfs() *HostTmpfsOptions {
+	if h.TmpfsOptions == nil {
+		h.TmpfsOptions = &HostTmpfsOptions{}
 	}
-	driver := func() *HostVolumeDriver {
-		if vol().DriverConfig == nil {
-			m.VolumeOptions.DriverConfig = &HostVolumeDriver{}
-		}
-		return m.VolumeOptions.DriverConfig
-	}
-	tmpfs := func() *HostTmpfsOptions {
-		if m.TmpfsOptions == nil {
-			m.TmpfsOptions = &HostTmpfsOptions{}
-		}
-		return m.TmpfsOptions
-	}
-	for _, f := range fields {
-		k, v, hasValue := strings.Cut(f, "=")
-		k = strings.ToLower(strings.TrimSpace(k))
-		on := !hasValue
-		if hasValue {
-			on, _ = strconv.ParseBool(v)
-		}
-		switch k {
-		case "type":
-			m.Type = v
-		case "source", "src":
-			m.Source = v
-		case "target", "destination", "dst":
-			m.Target = v
-		case "readonly", "ro":
-			m.ReadOnly = on
-		case "consistency":
-			m.Consistency = v
-		case "bind-propagation":
-			bind().Propagation = v
-		case "bind-recursive":
-			bind().NonRecursive = v == "disabled"
-		case "volume-nocopy":
-			vol().NoCopy = on
-		case "volume-driver":
-			driver().Name = v
-		case "volume-label", "volume-opt":
-			kk, vv, _ := strings.Cut(v, "=")
-			dst := &vol().Labels
-			if k == "volume-opt" {
-				dst = &driver().Options
-			}
-			if *dst == nil {
-				*dst = map[string]string{}
-			}
-			(*dst)[kk] = vv
-		case "tmpfs-size":
-			n, _ := units.RAMInBytes(v)
-			tmpfs().SizeBytes = n
-		case "tmpfs-mode":
-			mode, _ := strconv.ParseUint(v, 8, 32)
-			tmpfs().Mode = os.FileMode(mode)
-		}
-	}
-	return m, true
+	return h.TmpfsOptions
 }
 
 // inspectHostMounts fills HostConfig.Mounts and HostConfig.Tmpfs from the

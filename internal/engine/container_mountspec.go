@@ -173,16 +173,18 @@ func validModes(modes string) error {
 }
 
 // parseMountFlag reads one --mount: comma-separated key=value fields
-// (CSV, so a value may be quoted), as Docker's.
-func parseMountFlag(spec string) (MountRecord, error) {
+// (CSV, so a value may be quoted), as Docker's. Besides the mount it
+// returns the value as typed, for inspect's HostConfig.Mounts.
+func parseMountFlag(spec string) (MountRecord, *HostMount, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("invalid argument %q for --mount: %s: %w", spec, fmt.Sprintf(format, a...), errdefs.ErrInvalidArgument)
 	}
 	fields, err := csv.NewReader(strings.NewReader(spec)).Read()
 	if err != nil {
-		return MountRecord{}, bad("%v", err)
+		return MountRecord{}, nil, bad("%v", err)
 	}
 	m := MountRecord{Type: "volume", RW: true}
+	h := &HostMount{Type: "volume"}
 	var tmpfsSize, tmpfsMode string
 	var sawVolumeOpt, sawBindOpt bool
 	for _, f := range fields {
@@ -202,89 +204,99 @@ func parseMountFlag(spec string) (MountRecord, error) {
 		case "readonly", "ro":
 			ro, err := boolean()
 			if err != nil {
-				return MountRecord{}, err
+				return MountRecord{}, nil, err
 			}
-			m.RW = !ro
+			m.RW, h.ReadOnly = !ro, ro
 			continue
 		case "volume-nocopy":
 			nc, err := boolean()
 			if err != nil {
-				return MountRecord{}, err
+				return MountRecord{}, nil, err
 			}
 			m.NoCopy, sawVolumeOpt = nc, true
+			h.volume().NoCopy = nc
 			continue
 		}
 		if !hasValue {
-			return MountRecord{}, bad("invalid field %q: must be a key=value pair", f)
+			return MountRecord{}, nil, bad("invalid field %q: must be a key=value pair", f)
 		}
 		switch k {
 		case "type":
-			m.Type = v
+			m.Type, h.Type = v, v
 		case "source", "src":
-			m.Source = v
+			m.Source, h.Source = v, v
 		case "target", "destination", "dst":
-			m.Destination = v
+			m.Destination, h.Target = v, v
 		case "bind-propagation":
 			if !propagations[v] {
-				return MountRecord{}, bad("invalid propagation mode %q", v)
+				return MountRecord{}, nil, bad("invalid propagation mode %q", v)
 			}
 			m.Propagation, sawBindOpt = v, true
-		case "bind-recursive", "consistency":
+			h.bind().Propagation = v
+		case "bind-recursive":
+			h.bind().NonRecursive = v == "disabled"
+		case "consistency":
+			h.Consistency = v
 		case "volume-driver":
 			if v != volume.DriverLocal {
-				return MountRecord{}, bad("volume driver %q: only %q is available", v, volume.DriverLocal)
+				return MountRecord{}, nil, bad("volume driver %q: only %q is available", v, volume.DriverLocal)
 			}
 			sawVolumeOpt = true
+			h.driver().Name = v
 		case "volume-opt", "volume-label":
 			kk, vv, ok := strings.Cut(v, "=")
 			if !ok || kk == "" {
-				return MountRecord{}, bad("invalid %s %q: want key=value", k, v)
+				return MountRecord{}, nil, bad("invalid %s %q: want key=value", k, v)
 			}
-			dst := &m.volumeOpts
+			var dst, typed *map[string]string
 			if k == "volume-label" {
-				dst = &m.volumeLabels
+				dst, typed = &m.volumeLabels, &h.volume().Labels
+			} else {
+				dst, typed = &m.volumeOpts, &h.driver().Options
 			}
-			if *dst == nil {
-				*dst = map[string]string{}
+			for _, d := range []*map[string]string{dst, typed} {
+				if *d == nil {
+					*d = map[string]string{}
+				}
+				(*d)[kk] = vv
 			}
-			(*dst)[kk] = vv
 			sawVolumeOpt = true
 		case "tmpfs-size":
 			tmpfsSize = v
 		case "tmpfs-mode":
 			tmpfsMode = v
 		default:
-			return MountRecord{}, bad("unexpected key %q", k)
+			return MountRecord{}, nil, bad("unexpected key %q", k)
 		}
 	}
 	if m.Destination == "" {
-		return MountRecord{}, bad("target is required")
+		return MountRecord{}, nil, bad("target is required")
 	}
 	d, err := checkDestination(spec, m.Destination)
 	if err != nil {
-		return MountRecord{}, err
+		return MountRecord{}, nil, err
 	}
 	m.Destination = d
 	if (tmpfsSize != "" || tmpfsMode != "") && m.Type != "tmpfs" {
-		return MountRecord{}, bad("tmpfs options are only for type=tmpfs")
+		return MountRecord{}, nil, bad("tmpfs options are only for type=tmpfs")
 	}
 	if sawVolumeOpt && m.Type != "volume" {
-		return MountRecord{}, bad("volume options are only for type=volume")
+		return MountRecord{}, nil, bad("volume options are only for type=volume")
 	}
 	if sawBindOpt && m.Type != "bind" {
-		return MountRecord{}, bad("bind options are only for type=bind")
+		return MountRecord{}, nil, bad("bind options are only for type=bind")
 	}
 	switch m.Type {
 	case "bind":
 		if m.Source == "" {
-			return MountRecord{}, bad("source is required for type=bind")
+			return MountRecord{}, nil, bad("source is required for type=bind")
 		}
 		if !path.IsAbs(m.Source) {
-			return MountRecord{}, bad("bind source %q must be an absolute path", m.Source)
+			return MountRecord{}, nil, bad("bind source %q must be an absolute path", m.Source)
 		}
 		m.Source = path.Clean(m.Source)
 		if _, err := os.Stat(m.Source); err != nil {
-			return MountRecord{}, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s: %w", m.Source, errdefs.ErrInvalidArgument)
+			return MountRecord{}, nil, fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s: %w", m.Source, errdefs.ErrInvalidArgument)
 		}
 		if m.Propagation == "" {
 			m.Propagation = "rprivate"
@@ -292,38 +304,40 @@ func parseMountFlag(spec string) (MountRecord, error) {
 	case "volume":
 		if m.Source == "" {
 			if !m.RW {
-				return MountRecord{}, bad("an anonymous volume cannot be readonly: nothing could fill it")
+				return MountRecord{}, nil, bad("an anonymous volume cannot be readonly: nothing could fill it")
 			}
 			m.Anonymous = true
 		} else if err := volume.ValidateName(m.Source); err != nil {
-			return MountRecord{}, fmt.Errorf("invalid argument %q for --mount: %w", spec, err)
+			return MountRecord{}, nil, fmt.Errorf("invalid argument %q for --mount: %w", spec, err)
 		}
 		m.Name, m.Source, m.Mode = m.Source, "", "z"
 		if err := volume.Validate(volume.CreateOptions{Options: m.volumeOpts}); err != nil {
-			return MountRecord{}, fmt.Errorf("invalid argument %q for --mount: %w", spec, err)
+			return MountRecord{}, nil, fmt.Errorf("invalid argument %q for --mount: %w", spec, err)
 		}
 	case "tmpfs":
 		if m.Source != "" {
-			return MountRecord{}, bad("source is not allowed for type=tmpfs")
+			return MountRecord{}, nil, bad("source is not allowed for type=tmpfs")
 		}
 		if tmpfsSize != "" {
 			n, err := units.RAMInBytes(tmpfsSize)
 			if err != nil || n <= 0 {
-				return MountRecord{}, bad("invalid tmpfs-size %q", tmpfsSize)
+				return MountRecord{}, nil, bad("invalid tmpfs-size %q", tmpfsSize)
 			}
 			m.Options = append(m.Options, "size="+strconv.FormatInt(n, 10))
+			h.tmpfs().SizeBytes = n
 		}
 		if tmpfsMode != "" {
 			mode, err := strconv.ParseUint(tmpfsMode, 8, 32)
 			if err != nil || mode > 07777 {
-				return MountRecord{}, bad("invalid tmpfs-mode %q", tmpfsMode)
+				return MountRecord{}, nil, bad("invalid tmpfs-mode %q", tmpfsMode)
 			}
 			m.Options = append(m.Options, fmt.Sprintf("mode=%o", mode))
+			h.tmpfs().Mode = os.FileMode(mode)
 		}
 	default:
-		return MountRecord{}, bad("unknown mount type %q (want bind, volume or tmpfs)", m.Type)
+		return MountRecord{}, nil, bad("unknown mount type %q (want bind, volume or tmpfs)", m.Type)
 	}
-	return m, nil
+	return m, h, nil
 }
 
 // parseTmpfsFlag reads one --tmpfs /path[:opt,opt]; the options are

@@ -50,12 +50,12 @@ func TestParseMountFlag(t *testing.T) {
 		{"type=volume,source=v1,target=/v,ro=false,volume-nocopy", MountRecord{Type: "volume", Name: "v1", Destination: "/v", RW: true, Mode: "z", NoCopy: true}},
 		{"type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1770", MountRecord{Type: "tmpfs", Destination: "/t", RW: true, Options: []string{"size=1048576", "mode=1770"}}},
 	} {
-		got, err := parseMountFlag(c.in)
+		got, _, err := parseMountFlag(c.in)
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("--mount %s:\n got %+v, %v\nwant %+v", c.in, got, err, c.want)
 		}
 	}
-	m, err := parseMountFlag(`type=volume,source=vv,target=/v,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=1m,uid=5",volume-label=a=b`)
+	m, _, err := parseMountFlag(`type=volume,source=vv,target=/v,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=1m,uid=5",volume-label=a=b`)
 	if err != nil || m.volumeOpts["o"] != "size=1m,uid=5" || m.volumeOpts["type"] != "tmpfs" || m.volumeLabels["a"] != "b" {
 		t.Errorf("volume-opt: %+v, %v", m, err)
 	}
@@ -66,7 +66,7 @@ func TestParseMountFlag(t *testing.T) {
 		"type=volume,target=/v,bind-propagation=shared", "type=volume,target=/v,volume-opt=nope=1",
 		"type=nfs,target=/v", "target=/v,color=red", "target=/v,readonly=maybe", "target=/v,source", "target=/v,readonly",
 	} {
-		if _, err := parseMountFlag(bad); !errors.Is(err, errdefs.ErrInvalidArgument) {
+		if _, _, err := parseMountFlag(bad); !errors.Is(err, errdefs.ErrInvalidArgument) {
 			t.Errorf("--mount %q: %v, want invalid argument", bad, err)
 		}
 	}

@@ -112,7 +112,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
-	c.HostMounts, c.Tmpfs = hostConfigMounts(o.MountOptions)
+	c.HostMounts, c.Tmpfs = plan.hostMounts, plan.hostTmpfs
 	netPlan, err := e.planNetwork(ctx, o, img)
 	if err != nil {
 		return nil, err

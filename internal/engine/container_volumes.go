@@ -25,7 +25,11 @@ func (e *Engine) volumes() *volume.Store { return volume.New(filepath.Join(e.opt
 type mountPlan struct {
 	records []MountRecord
 	tmpfs   []specs.Mount // --tmpfs: in the spec only, as Docker's HostConfig.Tmpfs
-	made    []string      // volumes claimMounts created
+	// hostMounts and hostTmpfs are --mount and --tmpfs as typed, for
+	// inspect's HostConfig.Mounts and HostConfig.Tmpfs (path → options).
+	hostMounts []HostMount
+	hostTmpfs  map[string]string
+	made       []string // volumes claimMounts created
 }
 
 // dropMade removes the volumes claimMounts made; the caller holds
@@ -70,13 +74,14 @@ func (e *Engine) planMounts(ctx context.Context, img *image, o RunOptions) (*mou
 		}
 	}
 	for _, v := range o.Mounts {
-		m, err := parseMountFlag(v)
+		m, typed, err := parseMountFlag(v)
 		if err == nil {
 			err = add(m)
 		}
 		if err != nil {
 			return nil, err
 		}
+		p.hostMounts = append(p.hostMounts, *typed)
 	}
 	for _, v := range o.Tmpfs {
 		dst, opts, err := parseTmpfsFlag(v)
@@ -87,6 +92,11 @@ func (e *Engine) planMounts(ctx context.Context, img *image, o RunOptions) (*mou
 			return nil, fmt.Errorf("duplicate mount point: %s: %w", dst, errdefs.ErrInvalidArgument)
 		}
 		dests[dst] = true
+		if p.hostTmpfs == nil {
+			p.hostTmpfs = map[string]string{}
+		}
+		typedPath, typedOpts, _ := strings.Cut(v, ":")
+		p.hostTmpfs[typedPath] = typedOpts
 		p.tmpfs = append(p.tmpfs, specs.Mount{Destination: dst, Type: "tmpfs", Source: "tmpfs", Options: tmpfsMountOptions(opts)})
 	}
 	for _, v := range o.VolumesFrom {
