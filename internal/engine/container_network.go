@@ -186,13 +186,16 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, p *netPlan, hos
 }
 
 func (e *Engine) attachAll(ctx context.Context, c *Container, p *netPlan, hostname string) error {
+	// Without a namespace of its own there is nothing to undo after a
+	// crash, so the mode waits for the record's next save (prepareBundle);
+	// a namespace and each attachment are recorded before the next step.
 	switch p.mode {
 	case "none", "host":
 		c.Net.Mode = p.mode
-		return e.saveContainer(c)
+		return nil
 	case "container":
 		c.Net.Mode = "container:" + p.shareID
-		return e.saveContainer(c)
+		return nil
 	}
 	c.Net.Mode = p.networks[0].Name
 	c.Net.Hostname = hostname
