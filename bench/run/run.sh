@@ -29,8 +29,9 @@
 # cgroup mounts under /sys stay the host's). The script removes the
 # namespace on every exit path and, at the end, compares the host's links
 # and iptables rules (filter and nat) with what they were before (stderr).
-# Inside, Docker sets the namespace's FORWARD policy to DROP, so cais's
-# bridge network includes the firewall plugin, as on a host with Docker.
+# Podman's CNI plugins, Docker and cais share that namespace's iptables as
+# they would share a host's: Docker's FORWARD rules (policy ACCEPT, no DROP
+# rule in FORWARD itself) leave cais without its firewall plugin.
 #
 # Rows, each wall clock around the client command, rounds interleaved with
 # the order rotating every round, median of N (a failed run is reported on
