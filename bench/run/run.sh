@@ -375,7 +375,7 @@ echo "- $N rounds, interleaved; times in ms (median of the runs that succeeded);
 for e in "${engines[@]}"; do
 	for op in "${ops[@]}" exec; do
 		f=$(failures "$work/t/$e.$op")
-		[[ $f == 0 ]] || echo "- **$e $op failed $f of $N times** (the errors are on stderr)"
+		[[ $f == 0 ]] || echo "- **$e ${op/netrun/run (default network)} failed $f of $N times** (the errors are on stderr)"
 	done
 done
 echo
