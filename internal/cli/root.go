@@ -63,9 +63,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	f.StringVar(&g.root, "root", "/var/lib/cais", "root directory of persistent state")
 	f.StringVar(&g.runRoot, "runroot", "/run/cais", "root directory of runtime state")
 	f.StringVar(&g.logLevel, "log-level", "warn", `log level ("debug", "info", "warn", "error")`)
-	f.StringArrayVar(&g.insecure, "insecure-registry", nil, "registry (host[:port]) that may be reached over plain HTTP (repeatable)")
+	stringListVar(f, &g.insecure, "insecure-registry", "registry (host[:port]) that may be reached over plain HTTP (repeatable)")
 	f.StringVar(&g.cniPath, "cni-path", os.Getenv("CAIS_CNI_PATH"), "directories of CNI plugins, colon-separated (default /usr/lib/cni:/opt/cni/bin; env CAIS_CNI_PATH)")
-	f.StringArrayVar(&g.mirrors, "registry-mirror", nil, "mirror (http[s]://host[:port]) tried first for Docker Hub pulls, in order (repeatable)")
+	stringListVar(f, &g.mirrors, "registry-mirror", "mirror (http[s]://host[:port]) tried first for Docker Hub pulls, in order (repeatable)")
 
 	image := &cobra.Command{Use: "image", Short: "Manage images"}
 	image.AddCommand(imagesCmd(g, "ls"), pullCmd(g), pushCmd(g), rmiCmd(g, "rm"), tagCmd(g),
