@@ -19,8 +19,11 @@ all: build
 
 build: $(BIN)/cais $(BIN)/cais-runtime $(BIN)/cais-monitor
 
+# cais starts at least twice per `run --rm` (the CLI and the monitor's
+# cleanup): no cgo (pure Go user and DNS lookups), no dynamic loader, no debug
+# info, so each start maps and relocates less.
 $(BIN)/cais: FORCE
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/cais
+	CGO_ENABLED=0 $(GO) build -trimpath -tags "netgo osusergo" -ldflags '$(LDFLAGS) -s -w' -o $@ ./cmd/cais
 
 $(BIN)/cais-runtime: FORCE
 	$(GO) build -trimpath $(STATIC) -o $@ ./cmd/cais-runtime

@@ -67,7 +67,7 @@ func execCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&o.Detach, "detach", "d", false, "run the command in the background")
 	f.BoolVarP(&interactive, "interactive", "i", false, "send this command's stdin to the process")
 	f.BoolVarP(&o.Tty, "tty", "t", false, "give the process a terminal")
-	f.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable K=V (repeatable)")
+	stringListVarP(f, &o.Env, "env", "e", "set an environment variable K=V (repeatable)")
 	f.StringVarP(&o.User, "user", "u", "", "UID[:GID] to run the command as")
 	f.StringVarP(&o.WorkDir, "workdir", "w", "", "working directory inside the container")
 	return c

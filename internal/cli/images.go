@@ -64,7 +64,7 @@ func imagesCmd(g *globals, use string) *cobra.Command {
 	fl.BoolVar(&digests, "digests", false, "show digests")
 	fl.BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
 	fl.BoolP("all", "a", false, "show all images (Docker adds intermediate build images; cais has none, so the list is the same)")
-	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, since=IMAGE")
+	stringListVarP(fl, &filters, "filter", "f", "filter output: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, since=IMAGE")
 	fl.StringVar(&format, "format", "", "format output: table, json, table TEMPLATE or a Go template")
 	return c
 }

@@ -27,7 +27,7 @@ type monitorFlags struct {
 
 // register adds the flags to f; containerFlags.register calls it.
 func (m *monitorFlags) register(f *pflag.FlagSet) {
-	f.StringArrayVar(&m.logOpts, "log-opt", nil, `json-file log option: "max-size=10m", "max-file=3" (repeatable)`)
+	stringListVar(f, &m.logOpts, "log-opt", `json-file log option: "max-size=10m", "max-file=3" (repeatable)`)
 	f.StringVar(&m.healthCmd, "health-cmd", "", "command to run to check health (run by /bin/sh -c)")
 	f.DurationVar(&m.healthInterval, "health-interval", 0, "time between health checks (ms|s|m|h) (default 30s)")
 	f.DurationVar(&m.healthTimeout, "health-timeout", 0, "maximum time one check may take (ms|s|m|h) (default 30s)")

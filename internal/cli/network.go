@@ -50,7 +50,7 @@ func networkCreateCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.Gateway, "gateway", "", "gateway of the subnet (default: its first address)")
 	f.StringVar(&o.IPRange, "ip-range", "", "allocate container addresses from this sub-range")
 	f.BoolVar(&o.Internal, "internal", false, "restrict external access to the network")
-	f.StringArrayVar(&labels, "label", nil, "set metadata on the network (repeatable)")
+	stringListVar(f, &labels, "label", "set metadata on the network (repeatable)")
 	return c
 }
 
@@ -104,7 +104,7 @@ func networkLsCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&quiet, "quiet", "q", false, "only display network IDs")
 	f.BoolVar(&noTrunc, "no-trunc", false, "do not truncate the output")
 	f.StringVar(&format, "format", "", "format output: table, json, or a Go template")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "filter output: name=, id=, driver=, label=KEY[=VALUE], type=custom|builtin")
+	stringListVarP(f, &filters, "filter", "f", "filter output: name=, id=, driver=, label=KEY[=VALUE], type=custom|builtin")
 	return c
 }
 
@@ -233,7 +233,7 @@ func networkConnectCmd(g *globals) *cobra.Command {
 			return e.ConnectNetwork(c.Context(), args[0], args[1], aliases, ip)
 		},
 	}
-	c.Flags().StringArrayVar(&aliases, "alias", nil, "network-scoped alias for the container (repeatable)")
+	stringListVar(c.Flags(), &aliases, "alias", "network-scoped alias for the container (repeatable)")
 	c.Flags().StringVar(&ip, "ip", "", "IPv4 address")
 	return c
 }

@@ -49,6 +49,6 @@ func pruneCmd(g *globals) *cobra.Command {
 	}
 	c.Flags().BoolVarP(&all, "all", "a", false, "remove all unused images, not just dangling ones")
 	c.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
-	c.Flags().StringArray("filter", nil, "provide filter values (not supported yet)")
+	stringListVar(c.Flags(), new([]string), "filter", "provide filter values (not supported yet)")
 	return c
 }

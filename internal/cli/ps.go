@@ -70,7 +70,7 @@ func psCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&latest, "latest", "l", false, "show the latest created container (includes all states)")
 	f.BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
 	f.BoolVarP(&size, "size", "s", false, "display total file sizes")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "filter output based on conditions provided")
+	stringListVarP(f, &filters, "filter", "f", "filter output based on conditions provided")
 	return c
 }
 

@@ -63,35 +63,17 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	f.StringVar(&g.root, "root", "/var/lib/cais", "root directory of persistent state")
 	f.StringVar(&g.runRoot, "runroot", "/run/cais", "root directory of runtime state")
 	f.StringVar(&g.logLevel, "log-level", "warn", `log level ("debug", "info", "warn", "error")`)
-	f.StringArrayVar(&g.insecure, "insecure-registry", nil, "registry (host[:port]) that may be reached over plain HTTP (repeatable)")
+	stringListVar(f, &g.insecure, "insecure-registry", "registry (host[:port]) that may be reached over plain HTTP (repeatable)")
 	f.StringVar(&g.cniPath, "cni-path", os.Getenv("CAIS_CNI_PATH"), "directories of CNI plugins, colon-separated (default /usr/lib/cni:/opt/cni/bin; env CAIS_CNI_PATH)")
-	f.StringArrayVar(&g.mirrors, "registry-mirror", nil, "mirror (http[s]://host[:port]) tried first for Docker Hub pulls, in order (repeatable)")
+	stringListVar(f, &g.mirrors, "registry-mirror", "mirror (http[s]://host[:port]) tried first for Docker Hub pulls, in order (repeatable)")
 
-	image := &cobra.Command{Use: "image", Short: "Manage images"}
-	image.AddCommand(imagesCmd(g, "ls"), pullCmd(g), pushCmd(g), rmiCmd(g, "rm"), tagCmd(g),
-		inspectCmd(g), historyCmd(g), pruneCmd(g))
-	system := &cobra.Command{Use: "system", Short: "Manage cais"}
-	system.AddCommand(dfCmd(g), infoCmd(g), systemPruneCmd(g))
-	root.AddCommand(image, system,
-		pullCmd(g), pushCmd(g), imagesCmd(g, "images"), rmiCmd(g, "rmi"), tagCmd(g), historyCmd(g),
-		loginCmd(g), logoutCmd(g), versionCmd(g), infoCmd(g))
-	container := &cobra.Command{Use: "container", Short: "Manage containers"}
-	container.AddCommand(runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g), cleanupCmd(g),
-		containerPruneCmd(g))
-	root.AddCommand(container, runCmd(g), psCmd(g), rmCmd(g), stopCmd(g), logsCmd(g))
-	container.AddCommand(createCmd(g), startCmd(g), execCmd(g), containerInspectCmd(g), waitCmd(g), killCmd(g), restartCmd(g))
-	root.AddCommand(createCmd(g), startCmd(g), execCmd(g), waitCmd(g), killCmd(g), restartCmd(g), inspectCmd(g))
-	container.AddCommand(attachCmd(g))
-	root.AddCommand(volumeCmd(g))
-	root.AddCommand(attachCmd(g))
-	container.AddCommand(opsCmds(g)...)
-	root.AddCommand(opsCmds(g)...)
-	container.AddCommand(cpCmd(g))
-	root.AddCommand(cpCmd(g))
-	container.AddCommand(portCmd(g))
-	root.AddCommand(portCmd(g), networkCmd(g))
-	for _, c := range transferCmds(g) {
-		root.AddCommand(c)
+	// Only the branch args name is built (root_tree.go); a bare --version
+	// needs none.
+	tree := commandTree()
+	if path, ok := selectBranch(args, tree, f); !ok {
+		addCommands(root, g, tree, nil)
+	} else if len(path) > 0 {
+		addCommands(root, g, tree, path)
 	}
 
 	root.PersistentPreRun = func(c *cobra.Command, _ []string) {

@@ -127,7 +127,7 @@ func importCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringArrayVarP(&changes, "change", "c", nil, "apply Dockerfile instruction to the created image")
+	stringListVarP(c.Flags(), &changes, "change", "c", "apply Dockerfile instruction to the created image")
 	c.Flags().StringVarP(&message, "message", "m", "", "set commit message for imported image")
 	return c
 }

@@ -69,8 +69,8 @@ func volumeCreateCmd(g *globals) *cobra.Command {
 	f := c.Flags()
 	f.StringVarP(&o.Driver, "driver", "d", "local", "volume driver name")
 	f.StringVar(&o.Name, "name", "", "volume name")
-	f.StringArrayVar(&labels, "label", nil, "set metadata for a volume (KEY=VALUE, repeatable)")
-	f.StringArrayVarP(&opts, "opt", "o", nil, "set driver specific options: type, device, o (repeatable)")
+	stringListVar(f, &labels, "label", "set metadata for a volume (KEY=VALUE, repeatable)")
+	stringListVarP(f, &opts, "opt", "o", "set driver specific options: type, device, o (repeatable)")
 	return c
 }
 
@@ -123,7 +123,7 @@ func volumeLsCmd(g *globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&quiet, "quiet", "q", false, "only display volume names")
 	f.StringVar(&format, "format", "", "format output: table, json, table TEMPLATE or a Go template")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "filter output: dangling=true|false, name=, label=KEY[=VALUE], driver=")
+	stringListVarP(f, &filters, "filter", "f", "filter output: dangling=true|false, name=, label=KEY[=VALUE], driver=")
 	return c
 }
 
@@ -201,6 +201,6 @@ func volumePruneCmd(g *globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&all, "all", "a", false, "remove all unused volumes, not just anonymous ones")
 	f.BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
-	f.StringArrayVar(&filters, "filter", nil, "provide filter values (label=KEY[=VALUE], label!=KEY[=VALUE])")
+	stringListVar(f, &filters, "filter", "provide filter values (label=KEY[=VALUE], label!=KEY[=VALUE])")
 	return c
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/cais-project/cais/internal/errdefs"
@@ -61,11 +62,13 @@ type Store struct{ root string }
 // New returns the store rooted at root (created on first write).
 func New(root string) *Store { return &Store{root: root} }
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+// nameRE is compiled on first use: every cais start links this package,
+// few check a volume name.
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 // ValidateName checks Docker's rule for local volume names.
 func ValidateName(name string) error {
-	if !nameRE.MatchString(name) || len(name) > 255 {
+	if !nameRE().MatchString(name) || len(name) > 255 {
 		return fmt.Errorf("%q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed; if you intended to pass a host directory, use an absolute path: %w",
 			name, errdefs.ErrInvalidArgument)
 	}
