@@ -31,6 +31,7 @@ func Main() {
 		return
 	}
 	runtime.LockOSThread()
+	go warmDecoder()
 	conn := initproto.New(sync)
 	cfg, err := conn.ReceiveConfig()
 	if err != nil {

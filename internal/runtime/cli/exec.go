@@ -43,7 +43,11 @@ func execCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := f.process(c.State().Spec.Process, args[1:])
+			spec, err := c.State().FullSpec()
+			if err != nil {
+				return err
+			}
+			p, err := f.process(spec.Process, args[1:])
 			if err != nil {
 				return err
 			}

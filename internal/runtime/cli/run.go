@@ -31,11 +31,12 @@ func runCmd(g *globals) *cobra.Command {
 			}
 			opts := f.options()
 			// Read config.json once: for the terminal decision and Create.
-			spec, err := container.LoadSpec(f.bundleDir())
+			cfg, err := container.LoadSpec(f.bundleDir())
 			if err != nil {
 				return err
 			}
-			opts.Spec = spec
+			opts.Config = cfg
+			spec := cfg.Spec
 			var tty *ttyProxy
 			if !detach && f.consoleSocket == "" && spec.Process != nil && spec.Process.Terminal {
 				if tty, err = newTTYProxy(); err != nil {

@@ -107,10 +107,7 @@ func (c *Container) OCIState() OCIState {
 	if st == Stopped {
 		pid = 0
 	}
-	var ann map[string]string
-	if c.state.Spec != nil {
-		ann = c.state.Spec.Annotations
-	}
+	ann := c.state.specView().Annotations
 	return OCIState{
 		State: specs.State{
 			Version:     specs.Version,
@@ -130,11 +127,7 @@ func (c *Container) cgroup() (cgroups.Manager, error) {
 	if c.cg != nil {
 		return c.cg, nil
 	}
-	path := ""
-	if c.state.Spec != nil && c.state.Spec.Linux != nil {
-		path = c.state.Spec.Linux.CgroupsPath
-	}
-	m, err := cgroups.New(CgroupRoot, path, c.state.ID)
+	m, err := cgroups.New(CgroupRoot, c.state.specView().cgroupsPath(), c.state.ID)
 	if err == nil {
 		c.cg = m
 	}

@@ -33,9 +33,9 @@ type CreateOptions struct {
 	NoNewKeyring  bool
 	PreserveFDs   int
 	IO            IO
-	// Spec is the bundle's config.json when the caller has already read
+	// Config is the bundle's config.json when the caller has already read
 	// it with LoadSpec (run does, to decide on a terminal); nil reads it.
-	Spec *specs.Spec
+	Config *Config
 }
 
 // Create creates the container id from the bundle: its process is set up
@@ -49,12 +49,13 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 	if err != nil {
 		return nil, err
 	}
-	spec := o.Spec
-	if spec == nil {
-		if spec, err = LoadSpec(bundle); err != nil {
+	cfg := o.Config
+	if cfg == nil {
+		if cfg, err = LoadSpec(bundle); err != nil {
 			return nil, err
 		}
 	}
+	spec := cfg.Spec
 	if err := validateSpec(spec, bundle); err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 	}
 	state := &State{
 		ID: id, Bundle: bundle, Rootfs: rootfsPath, Created: time.Now().UTC(),
-		Owner: "", CgroupPaths: cg.Paths(), Spec: spec,
+		Owner: "", CgroupPaths: cg.Paths(), Spec: cfg.JSON, spec: spec,
 	}
 	ociState := func(pid int) *specs.State {
 		return &specs.State{Version: specs.Version, ID: id, Status: specs.StateCreating, Pid: pid, Bundle: bundle, Annotations: spec.Annotations}

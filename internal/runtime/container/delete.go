@@ -45,7 +45,7 @@ func (c *Container) Delete(ctx context.Context, force bool) (warnings []error, e
 	if err := removeStateDir(c.root, c.dir); err != nil {
 		return nil, err
 	}
-	if h := c.state.Spec.Hooks; h != nil && len(h.Poststop) > 0 {
+	if h := c.state.specView().Hooks; h != nil && len(h.Poststop) > 0 {
 		s := c.OCIState().State
 		s.Status = specs.StateStopped
 		if err := hooks.RunAll(ctx, "poststop", h.Poststop, &s); err != nil {

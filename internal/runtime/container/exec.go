@@ -47,7 +47,11 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err := checkExecProcess(p, o); err != nil {
 		return 0, err
 	}
-	spec := *c.state.Spec
+	full, err := c.state.FullSpec()
+	if err != nil {
+		return 0, err
+	}
+	spec := *full
 	spec.Process = p
 	spec.Hooks = nil
 	cg, err := c.cgroup()
@@ -62,7 +66,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		defer console.Close()
 	}
 	proc, err := spawn(ctx, spawnOpts{
-		req:         c.joinRequest(),
+		req:         c.joinRequest(full),
 		cfg:         &initproto.Config{ID: c.state.ID, Bundle: c.state.Bundle, Spec: &spec, Rootfs: c.state.Rootfs, Exec: true},
 		io:          o.IO,
 		preserveFDs: o.PreserveFDs,
@@ -87,9 +91,9 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 
 // joinRequest asks nsenter to join every namespace of the container's init,
 // forking so that a joined pid namespace applies.
-func (c *Container) joinRequest() *nsenter.Request {
+func (c *Container) joinRequest(spec *specs.Spec) *nsenter.Request {
 	r := &nsenter.Request{Fork: true}
-	for _, ns := range c.state.Spec.Linux.Namespaces {
+	for _, ns := range spec.Linux.Namespaces {
 		r.Join = append(r.Join, nsenter.Join{
 			Type: nsFlag(ns.Type),
 			Path: "/proc/" + strconv.Itoa(c.state.Pid) + "/ns/" + procNSName(ns.Type),

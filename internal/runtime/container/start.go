@@ -31,7 +31,7 @@ func (c *Container) Start(ctx context.Context) (warnings []error, err error) {
 		return nil, err
 	}
 	os.Remove(fifoPath)
-	if h := c.state.Spec.Hooks; h != nil && len(h.Poststart) > 0 {
+	if h := c.state.specView().Hooks; h != nil && len(h.Poststart) > 0 {
 		st := c.OCIState().State
 		st.Status = specs.StateRunning
 		if err := hooks.RunAll(ctx, "poststart", h.Poststart, &st); err != nil {

@@ -46,7 +46,72 @@ type State struct {
 	Created     time.Time         `json:"created"`
 	Owner       string            `json:"owner"`
 	CgroupPaths map[string]string `json:"cgroupPaths"`
-	Spec        *specs.Spec       `json:"spec"`
+	// Spec is config.json as create read it. It is kept as bytes and
+	// decoded on demand: the first decode of a specs.Spec in a process
+	// costs milliseconds of reflection, and most commands need only the
+	// few fields of specView.
+	Spec json.RawMessage `json:"spec"`
+
+	spec *specs.Spec // Spec decoded, once
+	view *specView
+}
+
+// specView is the part of the spec that commands other than exec and
+// update read.
+type specView struct {
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Hooks       *specs.Hooks      `json:"hooks,omitempty"`
+	Linux       *struct {
+		CgroupsPath string `json:"cgroupsPath,omitempty"`
+	} `json:"linux,omitempty"`
+}
+
+// FullSpec returns the container's whole spec, decoded once.
+func (s *State) FullSpec() (*specs.Spec, error) {
+	if s.spec == nil {
+		var sp specs.Spec
+		if err := json.Unmarshal(s.Spec, &sp); err != nil {
+			return nil, fmt.Errorf("state of %s: spec: %w", s.ID, err)
+		}
+		s.spec = &sp
+	}
+	return s.spec, nil
+}
+
+// setSpec replaces the spec (update changes its resources).
+func (s *State) setSpec(sp *specs.Spec) error {
+	b, err := json.Marshal(sp)
+	if err != nil {
+		return err
+	}
+	s.Spec, s.spec, s.view = b, sp, nil
+	return nil
+}
+
+// specView returns the light part of the spec; a state without a
+// readable spec has an empty view.
+func (s *State) specView() *specView {
+	if s.view == nil {
+		s.view = &specView{}
+		if s.spec != nil {
+			s.view.Annotations, s.view.Hooks = s.spec.Annotations, s.spec.Hooks
+			if s.spec.Linux != nil {
+				s.view.Linux = &struct {
+					CgroupsPath string `json:"cgroupsPath,omitempty"`
+				}{s.spec.Linux.CgroupsPath}
+			}
+		} else if len(s.Spec) > 0 {
+			json.Unmarshal(s.Spec, s.view)
+		}
+	}
+	return s.view
+}
+
+func (v *specView) cgroupsPath() string {
+	if v.Linux == nil {
+		return ""
+	}
+	return v.Linux.CgroupsPath
 }
 
 // validID is runc's rule: letters and digits, then also _+-. (a regexp

@@ -30,10 +30,14 @@ func (c *Container) Update(patch *specs.LinuxResources) error {
 	if c.Status() == Stopped {
 		return fmt.Errorf("container %s is not running: %w", c.state.ID, errdefs.ErrConflict)
 	}
-	if c.state.Spec == nil || c.state.Spec.Linux == nil {
+	spec, err := c.state.FullSpec()
+	if err != nil {
+		return err
+	}
+	if spec.Linux == nil {
 		return fmt.Errorf("container %s has no linux section in its state: %w", c.state.ID, errdefs.ErrInvalidArgument)
 	}
-	old := c.state.Spec.Linux.Resources
+	old := spec.Linux.Resources
 	merged, err := MergeResources(old, patch)
 	if err != nil {
 		return err
@@ -50,7 +54,10 @@ func (c *Container) Update(patch *specs.LinuxResources) error {
 		}
 		return fmt.Errorf("updating container %s: %w", c.state.ID, err)
 	}
-	c.state.Spec.Linux.Resources = merged
+	spec.Linux.Resources = merged
+	if err := c.state.setSpec(spec); err != nil {
+		return err
+	}
 	if err := c.state.save(c.dir); err != nil {
 		return fmt.Errorf("saving state: %w", err)
 	}

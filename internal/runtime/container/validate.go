@@ -1,6 +1,7 @@
 package container
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,23 +22,32 @@ func invalid(format string, a ...any) error {
 
 // loadSpec reads and decodes bundle/config.json, refusing unknown types of
 // values (a string where a number belongs) with the decoder's message.
+// Config is a bundle's config.json: decoded, and the bytes it came from
+// (kept in state.json as they are, see State.Spec).
+type Config struct {
+	Spec *specs.Spec
+	JSON []byte
+}
+
 // LoadSpec reads and decodes the bundle's config.json; a missing or
-// malformed file is an invalid-argument error naming it.
-func LoadSpec(bundle string) (*specs.Spec, error) {
+// malformed file is an errdefs.ErrInvalidArgument naming it.
+func LoadSpec(bundle string) (*Config, error) {
 	path := filepath.Join(bundle, "config.json")
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, invalid("bundle %s: config.json not found", bundle)
 		}
 		return nil, err
 	}
-	defer f.Close()
+	// Like a json.Decoder (as runc reads it), what follows the first
+	// value is ignored.
 	var s specs.Spec
-	if err := json.NewDecoder(f).Decode(&s); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	if err := d.Decode(&s); err != nil {
 		return nil, invalid("%s: %v", path, err)
 	}
-	return &s, nil
+	return &Config{Spec: &s, JSON: b[:d.InputOffset()]}, nil
 }
 
 var namespaceFlags = map[specs.LinuxNamespaceType]bool{
