@@ -306,6 +306,7 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	cfg.Runtime = rt
 	cfg.StartNow = o.Start
 	cfg.Remove = o.AutoRemove
+	cfg.Record = e.recordPath(c.ID)
 	applyMonitorOptions(&cfg, o.Monitor)
 	if cfg.Restart, err = monitor.ParseRestartPolicy(o.Restart); err != nil {
 		return err
