@@ -11,7 +11,8 @@
 // writes it atomically into state.json, applies the restart policy, and on
 // --rm deletes the container and runs the engine's cleanup command (unless
 // a foreground client claimed the removal). It
-// outlives the CLI that spawned it (double fork, own session).
+// outlives the CLI that spawned it (own session; Spawn starts it directly,
+// so it is the CLI's child until the CLI exits).
 //
 // It does not own images, rootfs mounts or the engine's records; the
 // cleanup command is how the engine takes part at the end.
