@@ -127,3 +127,33 @@ func TestRunRmDetached(t *testing.T) {
 		t.Errorf("anonymous volume left: %q", out)
 	}
 }
+
+// TestRunRmForegroundRemovedElsewhere: rm -f of a foreground --rm
+// container from another command ends the run with 137 and no error
+// about the removal the run itself then finds done.
+func TestRunRmForegroundRemovedElsewhere(t *testing.T) {
+	e, name := runEnv(t)
+	cmd := e.command("", "run", "--rm", "--name", name, "busybox:test", "sleep", "60")
+	outF, errF := e.tempFile(), e.tempFile()
+	cmd.Stdout, cmd.Stderr = outF, errF
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(60 * time.Second)
+	for e.run("inspect", "--format", "{{.State.Status}}", name).stdout != "running\n" {
+		if time.Now().After(deadline) {
+			t.Fatal("container never ran")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.must("rm", "-f", name)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 137 {
+		t.Errorf("run exit code %d, want 137", code)
+	}
+	if s := readFile(t, errF.Name()); s != "" {
+		t.Errorf("run stderr %q, want nothing", s)
+	}
+	e.awaitNoLeftovers("after rm -f")
+}

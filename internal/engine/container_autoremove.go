@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
 	"github.com/cais-project/cais/internal/engine/monitor"
+	"github.com/cais-project/cais/internal/errdefs"
 )
 
 // ClaimRemoval is for a foreground `run --rm`: it tells the container's
@@ -23,8 +25,12 @@ func (e *Engine) ClaimRemoval(ctx context.Context, c *Container) (*monitor.Claim
 }
 
 // RemoveAutoRemoved removes an exited --rm container as `rm -v` does: the
-// runtime's container, the engine's state and its anonymous volumes.
+// runtime's container, the engine's state and its anonymous volumes. One
+// already removed (`rm -f` from elsewhere) is no error.
 func (e *Engine) RemoveAutoRemoved(ctx context.Context, c *Container) error {
+	if _, err := e.loadContainer(c.ID); errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
 	if err := e.RemoveContainer(ctx, c, false); err != nil {
 		return err
 	}
