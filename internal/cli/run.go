@@ -38,6 +38,11 @@ func runCmd(g *globals) *cobra.Command {
 			s, err := attachSession(ctx, g, e, ctr, o.Interactive, sigProxy)
 			if err == nil {
 				defer s.close()
+				var release func()
+				release, err = claimRemoval(ctx, e, ctr, o.AutoRemove)
+				defer release()
+			}
+			if err == nil {
 				err = e.StartContainer(ctx, ctr)
 			}
 			if err != nil {
@@ -53,8 +58,8 @@ func runCmd(g *globals) *cobra.Command {
 				return exitError{exitUsage}
 			}
 			if o.AutoRemove {
-				// The monitor removed it already; this only makes sure.
-				if err := e.CleanupContainer(ctx, ctr.ID); err != nil {
+				// Our claim kept the monitor from removing it: we do.
+				if err := e.RemoveAutoRemoved(ctx, ctr); err != nil {
 					fmt.Fprintf(g.stderr, "cais: removing %s: %v\n", ctr.Name, err)
 				}
 			}

@@ -216,11 +216,13 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
 		return fmt.Errorf("removing container state: %w", err)
 	}
-	if err := os.RemoveAll(filepath.Join(e.containersDir(), c.ID)); err != nil {
-		return fmt.Errorf("removing container record: %w", err)
-	}
+	// The name goes before the record: a cleanup cut short in between is
+	// redone from the record (a --rm monitor checks for it).
 	if b, err := os.ReadFile(filepath.Join(e.namesDir(), c.Name)); err == nil && string(b) == c.ID {
 		os.Remove(filepath.Join(e.namesDir(), c.Name))
+	}
+	if err := os.RemoveAll(filepath.Join(e.containersDir(), c.ID)); err != nil {
+		return fmt.Errorf("removing container record: %w", err)
 	}
 	return nil
 }

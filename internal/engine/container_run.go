@@ -19,6 +19,7 @@ import (
 	"github.com/cais-project/cais/internal/engine/seccompdefault"
 	"github.com/cais-project/cais/internal/engine/specgen"
 	"github.com/cais-project/cais/internal/errdefs"
+	"github.com/cais-project/cais/internal/fsutil"
 	"github.com/cais-project/cais/internal/mount"
 )
 
@@ -282,7 +283,8 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	if err != nil {
 		return monitor.Config{}, err
 	}
-	if err := writeAtomic(filepath.Join(dir, "config.json"), b); err != nil {
+	// The bundle is in the runroot, gone after a reboot: no fsync.
+	if err := fsutil.Replace(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
 		return monitor.Config{}, err
 	}
 	return monitor.Config{ID: c.ID, Bundle: dir, Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}, nil
@@ -306,6 +308,7 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	cfg.Runtime = rt
 	cfg.StartNow = o.Start
 	cfg.Remove = o.AutoRemove
+	cfg.Record = e.recordPath(c.ID)
 	applyMonitorOptions(&cfg, o.Monitor)
 	if cfg.Restart, err = monitor.ParseRestartPolicy(o.Restart); err != nil {
 		return err

@@ -34,6 +34,10 @@ type Config struct {
 	Cleanup   []string      // argv run after the final exit when Remove is set
 	Restart   RestartPolicy // what to do when the container exits
 	Health    *HealthConfig // checked while running; nil: none
+
+	// Record exists while the engine's record of the container does: after
+	// a removal claim (claim.go) the monitor cleans up only if it remains.
+	Record string
 }
 
 // RestartPolicy is Docker's: "no", "on-failure[:N]", "always",
@@ -115,6 +119,7 @@ func (c Config) Args() []string {
 	add("--runtime-root", c.Runtime.Root)
 	add("--runtime-log", c.Runtime.Log)
 	add("--log-path", c.LogPath)
+	add("--record", c.Record)
 	if c.LogMaxSize > 0 {
 		add("--log-max-size", strconv.FormatInt(c.LogMaxSize, 10))
 	}
@@ -153,6 +158,7 @@ func ParseArgs(args []string, errOut io.Writer) (Config, error) {
 	fs.StringVar(&c.Runtime.Log, "runtime-log", "", "the runtime's --log")
 	fs.BoolVar(&c.Runtime.SystemdCgroup, "systemd-cgroup", false, "pass --systemd-cgroup to the runtime")
 	fs.StringVar(&c.LogPath, "log-path", "", "json-file log path")
+	fs.StringVar(&c.Record, "record", "", "path that exists while the engine's record does")
 	fs.Int64Var(&c.LogMaxSize, "log-max-size", 0, "bytes per log file before rotation")
 	fs.IntVar(&c.LogMaxFiles, "log-max-files", 1, "log files kept")
 	restart := fs.String("restart", "no", "restart policy")

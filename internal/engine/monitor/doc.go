@@ -9,8 +9,10 @@
 // socket), writes Docker's json-file log with size rotation, serves attach
 // and control requests on a unix socket, reaps the init's exit status,
 // writes it atomically into state.json, applies the restart policy, and on
-// --rm deletes the container and runs the engine's cleanup command. It
-// outlives the CLI that spawned it (double fork, own session).
+// --rm deletes the container and runs the engine's cleanup command (unless
+// a foreground client claimed the removal). It
+// outlives the CLI that spawned it (own session; Spawn starts it directly,
+// so it is the CLI's child until the CLI exits).
 //
 // It does not own images, rootfs mounts or the engine's records; the
 // cleanup command is how the engine takes part at the end.
@@ -38,6 +40,9 @@
 //	{"op":"wait"}                        → {"status":{...}}  when the monitor is done
 //	                                       with the container (exited, no restart due)
 //	{"op":"attach","stdin":true}         → {} then frames both ways
+//	{"op":"claim-remove"}                → {} then held open: the client
+//	                                       removes the --rm container after the
+//	                                       exit; see claim.go
 //
 // A failed request answers {"error":"message","class":"not-found"|
 // "conflict"|"invalid"|""}.

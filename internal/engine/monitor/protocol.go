@@ -142,8 +142,10 @@ func readFrame(r io.Reader, buf []byte) (byte, []byte, error) {
 	return hdr[0], buf[:n], nil
 }
 
-// writeFileAtomic replaces path with b: temp file, fsync, rename.
-func writeFileAtomic(path string, b []byte) error { return fsutil.WriteFile(path, b, 0o600) }
+// writeFileAtomic replaces path with b: temp file, rename. Every file it
+// writes is in the monitor's directory in the runroot, which a reboot
+// clears (and no monitor survives one): no fsync.
+func writeFileAtomic(path string, b []byte) error { return fsutil.Replace(path, b, 0o600) }
 
 // ReadState reads state.json from a monitor's directory: what the monitor
 // last recorded, also after it exited.

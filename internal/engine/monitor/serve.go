@@ -69,6 +69,8 @@ func (s *server) handle(conn *net.UnixConn) {
 	case "stop":
 		st := s.stop(ctx, syscall.Signal(req.Signal), time.Duration(req.TimeoutMs)*time.Millisecond)
 		s.reply(conn, &st, nil)
+	case "claim-remove":
+		s.holdClaim(conn, br)
 	case "wait":
 		// A client that goes away ends the wait: watch the connection.
 		gone := make(chan struct{})

@@ -57,6 +57,10 @@ type server struct {
 	stopCh   chan struct{} // closed by the first stop request
 	stopOnce sync.Once
 	done     chan struct{} // closed when the monitor is done with the container
+
+	claims       int           // removal claims held (claim.go)
+	claimsClosed bool          // the exit came: no new claims
+	claimGone    chan struct{} // a claim ended
 }
 
 // run is one life of the container, from create to the init's exit.
@@ -87,7 +91,7 @@ func start(ctx context.Context, cfg Config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, rt: cfg.Runtime, terminal: terminal, hub: newHub(), stopCh: make(chan struct{}), done: make(chan struct{})}
+	s := &server{cfg: cfg, rt: cfg.Runtime, terminal: terminal, hub: newHub(), stopCh: make(chan struct{}), done: make(chan struct{}), claimGone: make(chan struct{}, 1)}
 	s.status = Status{ID: cfg.ID, MonitorPid: os.Getpid(), ExitCode: -1}
 	if err := writePidFile(cfg.Dir); err != nil {
 		return nil, err
@@ -376,29 +380,44 @@ func (s *server) lifecycle(ctx context.Context) {
 }
 
 // finish runs the --rm cleanup, records the final state, answers waiters
-// and stops serving.
+// and stops serving. When a removal claim is held at the exit, the
+// claimant removes the container: the monitor reports the exit first and
+// cleans up only if the claimant went away without removing it.
 func (s *server) finish(ctx context.Context) {
-	if s.cfg.Remove {
-		s.rt.Delete(ctx, s.cfg.ID, true)
-		if len(s.cfg.Cleanup) > 0 {
-			if err := runCleanup(ctx, s.cfg); err != nil {
-				s.mu.Lock()
-				s.status.Error = err.Error()
-				s.mu.Unlock()
-			}
-		}
+	claimed := s.cfg.Remove && s.closeClaims()
+	if s.cfg.Remove && !claimed {
+		s.remove(ctx)
 	}
 	s.setFinal(func(st *Status) {
 		st.State = StateExited
-		st.Removed = s.cfg.Remove
+		st.Removed = s.cfg.Remove && !claimed
 	})
 	close(s.done)
+	if claimed {
+		s.awaitClaims()
+		if !s.recordGone() {
+			s.remove(ctx)
+		}
+	}
 	s.ln.Close()
 	s.handlers.Wait()
 	os.Remove(s.cfg.socketPath())
 	os.Remove(filepath.Join(s.cfg.Dir, pidName))
 	os.Remove(filepath.Join(s.cfg.Dir, initPidName))
 	s.log.Close()
+}
+
+// remove is the --rm cleanup: delete the container in the runtime, then
+// run the engine's cleanup command.
+func (s *server) remove(ctx context.Context) {
+	s.rt.Delete(ctx, s.cfg.ID, true)
+	if len(s.cfg.Cleanup) > 0 {
+		if err := runCleanup(ctx, s.cfg); err != nil {
+			s.mu.Lock()
+			s.status.Error = err.Error()
+			s.mu.Unlock()
+		}
+	}
 }
 
 func (s *server) setState(state string) {

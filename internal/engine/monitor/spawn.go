@@ -20,7 +20,8 @@ const stageEnv = "_CAIS_MONITOR_STAGE"
 // stage). cmd/cais-monitor calls Daemonize when it is not.
 func IsDaemon() bool { return os.Getenv(stageEnv) == "2" }
 
-// Daemonize is the first stage of cais-monitor: it starts the second stage
+// Daemonize is the first stage of cais-monitor run by hand (Spawn starts
+// the second stage directly): it starts the second stage
 // (the same binary and arguments) in a new session, handing on fd 3 (the
 // ready pipe) and stdio, and returns at once so its parent can reap it;
 // the monitor then belongs to no one but init (or the closest subreaper).
@@ -66,17 +67,23 @@ func Spawn(ctx context.Context, binary string, cfg Config) (*Client, int, error)
 		return nil, 0, err
 	}
 	defer pr.Close()
-	cmd := exec.CommandContext(ctx, binary, cfg.Args()...)
+	// The monitor proper is started directly, not through Daemonize's
+	// second exec (a whole Go start-up on every container start): in its
+	// own session, and never tied to ctx. It is our child only until we
+	// exit; a goroutine reaps it should it end first.
+	cmd := exec.Command(binary, cfg.Args()...)
 	cmd.Args[0] = "cais-monitor"
+	cmd.Env = append(os.Environ(), stageEnv+"=2", "GOMAXPROCS=1")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
-	err = cmd.Run()
+	err = cmd.Start()
 	pw.Close()
 	if err != nil {
 		return nil, 0, fmt.Errorf("starting monitor: %w", err)
 	}
+	go cmd.Wait()
 	// The pipe ends when the monitor reported or died.
 	if d, ok := ctx.Deadline(); ok {
 		pr.SetReadDeadline(d)

@@ -49,10 +49,16 @@ func Open(root string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening image metadata: %w", err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketImages)
-		return err
-	})
+	// Only a new database needs the bucket: an Update commits (two
+	// fdatasyncs) even when it changes nothing, and most opens only read.
+	var have bool
+	db.View(func(tx *bolt.Tx) error { have = tx.Bucket(bucketImages) != nil; return nil })
+	if !have {
+		err = db.Update(func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucketIfNotExists(bucketImages)
+			return err
+		})
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialising image metadata: %w", err)

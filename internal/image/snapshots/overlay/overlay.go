@@ -53,10 +53,17 @@ func New(root string) (*Snapshotter, error) {
 		return nil, fmt.Errorf("opening snapshot database: %w", err)
 	}
 	s := &Snapshotter{root: root, db: db}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketName)
-		return err
-	}); err != nil {
+	// Only a new database needs the bucket: an Update commits (two
+	// fdatasyncs) even when it changes nothing.
+	var have bool
+	db.View(func(tx *bolt.Tx) error { have = tx.Bucket(bucketName) != nil; return nil })
+	if !have {
+		err = db.Update(func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucketIfNotExists(bucketName)
+			return err
+		})
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialising snapshot database: %w", err)
 	}
