@@ -101,13 +101,34 @@ func TestRunVolumeAndNetwork(t *testing.T) {
 	if r := e.run("run", "--rm", "--name", name, "--network", "none", "busybox:test", "ls", "/sys/class/net"); r.stdout != "lo\n" {
 		t.Errorf("--network none: got %q (code %d, %s), want only lo", r.stdout, r.code, r.stderr)
 	}
-	hostIfs, err := os.ReadDir("/sys/class/net")
-	if err != nil {
-		t.Fatal(err)
+	// Other tests add and remove links on the host meanwhile: the
+	// container must see every link that existed before and after its
+	// run, and nothing that existed at neither time.
+	ifs := func() map[string]bool {
+		ents, err := os.ReadDir("/sys/class/net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]bool{}
+		for _, e := range ents {
+			m[e.Name()] = true
+		}
+		return m
 	}
+	before := ifs()
 	r := e.run("run", "--rm", "--name", name, "--network", "host", "busybox:test", "ls", "/sys/class/net")
-	if got := len(strings.Fields(r.stdout)); got != len(hostIfs) {
-		t.Errorf("--network host: got %q (code %d, %s), want the host's %d interfaces", r.stdout, r.code, r.stderr, len(hostIfs))
+	after := ifs()
+	seen := map[string]bool{}
+	for _, n := range strings.Fields(r.stdout) {
+		seen[n] = true
+		if !before[n] && !after[n] {
+			t.Errorf("--network host: the container sees %q, which the host does not have (%q)", n, r.stdout)
+		}
+	}
+	for n := range before {
+		if after[n] && !seen[n] {
+			t.Errorf("--network host: got %q (code %d, %s), missing the host's %q", r.stdout, r.code, r.stderr, n)
+		}
 	}
 }
 
