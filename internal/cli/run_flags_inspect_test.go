@@ -152,6 +152,15 @@ func TestRunFlagsCgroupAndInspect(t *testing.T) {
 
 			// stop without -t sends SIGUSR1, which tini passes on to
 			// sleep: it dies of it (128+10), not of SIGTERM or SIGKILL.
+			// Once tini has started sleep it handles signals; a signal
+			// sent earlier could reach the runtime's init before it
+			// execs tini, and be lost.
+			children := "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(pid) + "/children"
+			for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+				if b, _ := os.ReadFile(children); len(strings.TrimSpace(string(b))) > 0 {
+					break
+				}
+			}
 			e.must("stop", name)
 			if st := inspectOne(t, e, name).State; st.Status != "exited" || st.ExitCode != 138 {
 				t.Errorf("after stop: %+v, want exited with 138 (SIGUSR1)", st)
