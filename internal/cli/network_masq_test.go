@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +48,8 @@ func bridgeUp(name string) bool {
 // TestNetworkMasquerade: NAT is one rule per network, living as long as
 // its bridge: there while a container is attached, no per-container chain,
 // kept while one of two containers remains, gone with the last one (also
-// when its monitor was killed), and none for an --internal network.
+// when its monitor was killed), added once by concurrent first attaches,
+// and none for an --internal network.
 func TestNetworkMasquerade(t *testing.T) {
 	e, name := netEnv(t)
 	a := strings.TrimSpace(e.must("run", "-d", "--name", name+"-a", "busybox:test", "sleep", "60"))
@@ -95,6 +97,29 @@ func TestNetworkMasquerade(t *testing.T) {
 		t.Errorf("after a killed monitor and rm -f: rules %q, bridge up %v", rs, bridgeUp(br))
 	}
 	e.checkNetGone([]string{c})
+
+	// Attaches at the same time to a network whose bridge is down: one
+	// rule, not one per attach.
+	par := name + "-p"
+	e.must("network", "create", par)
+	np := e.inspectNetwork(par)
+	rs := make(chan result, 3)
+	for i := range 3 {
+		go func() {
+			rs <- e.run("run", "-d", "--name", fmt.Sprintf("%s-p%d", name, i), "--network", par, "busybox:test", "sleep", "60")
+		}()
+	}
+	for range 3 {
+		if r := <-rs; r.code != 0 {
+			t.Errorf("concurrent run -d: exit %d: %s", r.code, r.stderr)
+		}
+	}
+	e.wantMasq(np)
+	e.must("rm", "-f", name+"-p0", name+"-p1", name+"-p2")
+	if rs := masqRules(t, np.Id); len(rs) != 0 {
+		t.Errorf("masquerade rule left after the concurrent containers: %q", rs)
+	}
+	e.must("network", "rm", par)
 
 	// --internal: no masquerade at all.
 	in := name + "-i"
