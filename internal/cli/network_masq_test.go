@@ -135,3 +135,15 @@ func TestNetworkMasquerade(t *testing.T) {
 	e.must("rm", "-f", name+"-d")
 	e.must("network", "rm", in)
 }
+
+// TestNetworkLoopbackUp: on a bridge network lo is up with 127.0.0.1
+// when the container's process starts (the loopback ADD runs alongside
+// the network's and is waited for), and nothing of it is left after.
+func TestNetworkLoopbackUp(t *testing.T) {
+	e, _ := netEnv(t)
+	out := e.must("run", "--rm", "busybox:test", "sh", "-c", "ip -o link show lo; ip -4 -o addr show lo")
+	if !strings.Contains(out, "LOOPBACK,UP") || !strings.Contains(out, "inet 127.0.0.1/8") {
+		t.Errorf("lo in a container on the default network: %q, want it up with 127.0.0.1/8", out)
+	}
+	e.checkNetGone(nil)
+}
