@@ -54,7 +54,7 @@ func (e *env) inspectNetwork(name string) networkDoc {
 // container ever made under this root) is left: a netns file or mount,
 // a host-local allocation, a libcni attachment not deleted, an iptables
 // rule naming the id, a process whose command line names it, a veth on one
-// of the root's bridges.
+// of the root's bridges, a network's masquerade rule without its bridge.
 func (e *env) checkNetGone(ids []string) {
 	t := e.t
 	t.Helper()
@@ -93,10 +93,13 @@ func (e *env) checkNetGone(ids []string) {
 	// Bridges of this root's networks: gone, or with nothing plugged in.
 	recs, _ := filepath.Glob(filepath.Join(e.root, "networks", "*.json"))
 	for _, r := range recs {
-		var n struct{ Bridge string }
+		var n struct{ Bridge, Id string }
 		if b, err := os.ReadFile(r); err == nil && json.Unmarshal(b, &n) == nil && n.Bridge != "" {
 			if ports, err := os.ReadDir("/sys/class/net/" + n.Bridge + "/brif"); err == nil && len(ports) > 0 {
 				t.Errorf("bridge %s still has %d ports (veths) plugged in", n.Bridge, len(ports))
+			}
+			if rs := masqRules(t, n.Id); len(rs) > 0 && !bridgeUp(n.Bridge) {
+				t.Errorf("masquerade rule of network %s left without its bridge: %q", n.Id[:12], rs)
 			}
 		}
 	}

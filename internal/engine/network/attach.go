@@ -35,6 +35,10 @@ type Attachment struct {
 	// Firewall: the list included the firewall plugin (the host's FORWARD
 	// chain filtered when the container was attached).
 	Firewall bool `json:"firewall,omitempty"`
+	// NetworkNAT: the network's one masquerade rule serves the container
+	// and the bridge plugin's ipMasq was off. Attachments recorded before
+	// had a masquerade chain of their own, which their DEL removes.
+	NetworkNAT bool `json:"networkNat,omitempty"`
 }
 
 // AttachOptions are what a container asks of one network.
@@ -98,10 +102,18 @@ func (s *Store) runtimeConf(containerID, netns, ifname string, a Attachment) *li
 	return &libcni.RuntimeConf{ContainerID: containerID, NetNS: netns, IfName: ifname, CapabilityArgs: caps}
 }
 
-// Attach runs CNI ADD of n's list for the container in netns. On failure
-// it runs DEL so nothing is left.
+// Attach runs CNI ADD of n's list for the container in netns, while it
+// makes sure of n's masquerade rule and (for the container's first
+// network) the loopback ADD started by Loopback finishes. On failure it
+// runs DEL so nothing is left.
 func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
 	a, err := s.attach(ctx, n, containerID, netns, o)
+	if lerr := joinLoopback(containerID); lerr != nil && err == nil {
+		if derr := s.Detach(context.WithoutCancel(ctx), n, containerID, netns, a); derr != nil {
+			lerr = errors.Join(lerr, derr)
+		}
+		return Attachment{}, lerr
+	}
 	if err != nil {
 		// A failed first ADD can leave a bridge with no address and no
 		// port, which later ADDs cannot use.
@@ -120,36 +132,52 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	if err != nil {
 		return Attachment{}, err
 	}
+	go forwardFilters() // needed below; read while the subnet is claimed
 	release, err := s.claimSubnet(n)
 	if err != nil {
 		return Attachment{}, err
 	}
 	defer release()
-	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
-		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, Firewall: forwardFilters()}
-	b, err := s.confList(n, a)
-	if err != nil {
-		return Attachment{}, err
-	}
-	list, err := libcni.ConfListFromBytes(b)
-	if err != nil {
-		return Attachment{}, fmt.Errorf("network %s: %w", n.Name, err)
-	}
 	unlock, _, err := s.netLock(n, unix.LOCK_SH)
 	if err != nil {
 		return Attachment{}, err
 	}
 	defer unlock()
+	// The rule is checked (and added) while the plugins run, and waited
+	// for before n's lock is released, so removeIdleBridge never runs
+	// between the check and the add.
+	masq := make(chan error, 1)
+	go func() { masq <- s.ensureMasq(n) }()
+	a, rt, list, err := s.add(ctx, cfg, n, containerID, netns, o)
+	if merr := <-masq; merr != nil && err == nil {
+		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		return Attachment{}, fmt.Errorf("network %s: masquerade rule: %w", n.Name, merr)
+	}
+	return a, err
+}
+
+// add runs the ADD of n's list and reads the result into the attachment.
+func (s *Store) add(ctx context.Context, cfg *libcni.CNIConfig, n *Network, containerID, netns string, o AttachOptions) (Attachment, *libcni.RuntimeConf, *libcni.NetworkConfigList, error) {
+	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
+		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, Firewall: forwardFilters(), NetworkNAT: true}
+	b, err := s.confList(n, a)
+	if err != nil {
+		return Attachment{}, nil, nil, err
+	}
+	list, err := libcni.ConfListFromBytes(b)
+	if err != nil {
+		return Attachment{}, nil, nil, fmt.Errorf("network %s: %w", n.Name, err)
+	}
 	rt := s.runtimeConf(containerID, netns, o.IfName, a)
 	res, err := cfg.AddNetworkList(ctx, list, rt)
 	if err != nil {
 		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
-		return Attachment{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
+		return Attachment{}, nil, nil, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
 	r, err := types100.NewResultFromResult(res)
 	if err != nil {
 		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
-		return Attachment{}, fmt.Errorf("network %s: reading the CNI result: %w", n.Name, err)
+		return Attachment{}, nil, nil, fmt.Errorf("network %s: reading the CNI result: %w", n.Name, err)
 	}
 	for _, ip := range r.IPs {
 		if ip.Address.IP.To4() != nil {
@@ -166,7 +194,7 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 			a.MAC = i.Mac // tuning's, when --mac-address changed it
 		}
 	}
-	return a, nil
+	return a, rt, list, nil
 }
 
 // Detach runs CNI DEL for what Attach recorded. A network whose record is
@@ -188,38 +216,4 @@ func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns strin
 		return fmt.Errorf("detaching from network %s: %w", n.Name, err)
 	}
 	return s.removeIdleBridge(n)
-}
-
-// Loopback brings up lo in netns.
-func (s *Store) Loopback(ctx context.Context, containerID, netns string) error {
-	cfg, err := s.cni()
-	if err != nil {
-		return err
-	}
-	c, err := libcni.NetworkPluginConfFromBytes([]byte(loopbackConf))
-	if err != nil {
-		return err
-	}
-	rt := &libcni.RuntimeConf{ContainerID: containerID, NetNS: netns, IfName: "lo"}
-	if _, err := cfg.AddNetwork(ctx, c, rt); err != nil {
-		return fmt.Errorf("bringing up loopback: %w", err)
-	}
-	return nil
-}
-
-// ReleaseLoopback forgets libcni's cache entry for lo.
-func (s *Store) ReleaseLoopback(ctx context.Context, containerID, netns string) error {
-	cfg, err := s.cni()
-	if err != nil {
-		return err
-	}
-	c, err := libcni.NetworkPluginConfFromBytes([]byte(loopbackConf))
-	if err != nil {
-		return err
-	}
-	rt := &libcni.RuntimeConf{ContainerID: containerID, NetNS: netns, IfName: "lo"}
-	if err := cfg.DelNetwork(ctx, c, rt); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("releasing loopback: %w", err)
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 
@@ -11,7 +12,8 @@ import (
 
 // A network's bridge lives while containers are attached to it: the
 // bridge plugin makes it on the first ADD, and the last DEL removes it
-// (plugins never do), so no bridge, route or address outlives its users.
+// (plugins never do), so no bridge, route, address or masquerade rule
+// (masq_linux.go) outlives its users.
 // Attaches hold the network's lock shared; the removal takes it
 // exclusively without waiting, so it never races an attach in progress.
 
@@ -28,8 +30,9 @@ func (s *Store) netLock(n *Network, how int) (func(), bool, error) {
 	return unlock, err == nil, err
 }
 
-// removeIdleBridge deletes n's bridge when nothing is plugged into it and
-// no attach is in progress.
+// removeIdleBridge deletes n's bridge and its masquerade rule when nothing
+// is plugged into it and no attach is in progress. A bridge that is absent
+// (a first ADD that failed before making it) still has its rule removed.
 func (s *Store) removeIdleBridge(n *Network) error {
 	unlock, ok, err := s.netLock(n, unix.LOCK_EX|unix.LOCK_NB)
 	if err != nil || !ok {
@@ -37,8 +40,14 @@ func (s *Store) removeIdleBridge(n *Network) error {
 	}
 	defer unlock()
 	ports, err := os.ReadDir(filepath.Join("/sys/class/net", n.Bridge, "brif"))
-	if err != nil || len(ports) > 0 {
+	if err == nil && len(ports) > 0 {
 		return nil
 	}
-	return deleteLink(n.Bridge)
+	if err != nil {
+		return removeMasq(n)
+	}
+	// Independent: the rule names the bridge only by its name.
+	masq := make(chan error, 1)
+	go func() { masq <- removeMasq(n) }()
+	return errors.Join(deleteLink(n.Bridge), <-masq)
 }

@@ -12,7 +12,10 @@ const cniVersion = "1.0.0"
 // with host-local IPAM (allocations under the runroot, so separate roots
 // never share them), portmap when a publishes ports, firewall when the
 // host's FORWARD chain filters (see forwardFilters), and tuning when a asks
-// for a MAC address.
+// for a MAC address. The bridge masquerades (ipMasq, a chain per
+// container) only for attachments recorded before NAT became the
+// network's one rule (a.NetworkNAT false, see masq_linux.go), so that
+// their DEL still removes that chain.
 //
 // --ip may name any address of the subnet while --ip-range only bounds
 // dynamic allocation, so an attachment with a requested address gets the
@@ -32,7 +35,7 @@ func (s *Store) confList(n *Network, a Attachment) ([]byte, error) {
 	}
 	plugins := []any{
 		map[string]any{
-			"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal,
+			"type": "bridge", "bridge": n.Bridge, "isGateway": true, "ipMasq": !n.Internal && !a.NetworkNAT,
 			"hairpinMode": true, "ipam": ipam,
 			"capabilities": map[string]bool{"ips": true},
 		},
@@ -57,4 +60,4 @@ func (s *Store) confList(n *Network, a Attachment) ([]byte, error) {
 }
 
 // loopbackConf brings lo up in every container's namespace.
-const loopbackConf = `{"cniVersion":"1.0.0","name":"cais-loopback","type":"loopback"}`
+const loopbackConf = `{"cniVersion":"1.0.0","name":"` + loopbackName + `","type":"loopback"}`

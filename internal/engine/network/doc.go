@@ -8,5 +8,7 @@
 // containers on a user-defined network their peers' names are rendered by
 // etcfiles; the engine decides who the peers are.
 //
-// It never writes bridge, IPAM or NAT plumbing itself: the plugins do.
+// It never writes bridge or IPAM plumbing itself: the plugins do. NAT is
+// one masquerade rule per network, which it installs and removes with
+// the bridge (masq_linux.go).
 package network

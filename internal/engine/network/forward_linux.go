@@ -3,6 +3,7 @@ package network
 import (
 	"os/exec"
 	"strings"
+	"sync"
 )
 
 // forwardFilters reports whether the host's iptables FORWARD chain may
@@ -11,7 +12,13 @@ import (
 // a container need the firewall plugin's ACCEPT rules, which cost about
 // fourteen iptables runs per container; when the chain cannot be read,
 // the plugin is used.
-func forwardFilters() bool {
+//
+// The chain is read once per process (a command attaches a container or
+// two), and started early (by Loopback, or by attach while it claims the
+// subnet) so that the read overlaps other work.
+var forwardFilters = sync.OnceValue(readForwardFilters)
+
+func readForwardFilters() bool {
 	out, err := exec.Command("iptables", "-w", "-S", "FORWARD").Output()
 	if err != nil {
 		return true
