@@ -27,17 +27,17 @@ type Config struct {
 	LogMaxSize  int64 // bytes per file before rotating; 0 never rotates
 	LogMaxFiles int   // files kept, the live one included; < 1 means 1
 
-	Stdin     bool          // keep the container's stdin open for attach
-	StdinOnce bool          // close stdin when the first attached client ends
-	StartNow  bool          // start right after create, not on a start request
+	Stdin     bool // keep the container's stdin open for attach
+	StdinOnce bool // close stdin when the first attached client ends
+	StartNow  bool // start right after create, not on a start request
 	// CreateOnStart makes nothing at spawn but the stdio: the start
 	// request creates and starts the container with one `runtime run
 	// --detach` (launch.go). Not with StartNow.
 	CreateOnStart bool
-	Remove    bool          // --rm: delete the container and run Cleanup at the end
-	Cleanup   []string      // argv run after the final exit when Remove is set
-	Restart   RestartPolicy // what to do when the container exits
-	Health    *HealthConfig // checked while running; nil: none
+	Remove        bool          // --rm: delete the container and run Cleanup at the end
+	Cleanup       []string      // argv run after the final exit when Remove is set
+	Restart       RestartPolicy // what to do when the container exits
+	Health        *HealthConfig // checked while running; nil: none
 
 	// Record exists while the engine's record of the container does: after
 	// a removal claim (claim.go) the monitor cleans up only if it remains.
