@@ -21,6 +21,7 @@ func runCmd(g *globals) *cobra.Command {
 				return err
 			}
 			o.Start = detach
+			o.CreateOnStart = true // made by the start below, once attached
 			e, err := g.engine(ctx)
 			if err != nil {
 				return err
@@ -46,9 +47,8 @@ func runCmd(g *globals) *cobra.Command {
 				err = e.StartContainer(ctx, ctr)
 			}
 			if err != nil {
-				fmt.Fprintf(g.stderr, "cais: %v\n", err)
 				e.RemoveContainer(ctx, ctr, true)
-				return exitError{exitUsage}
+				return createFailed(g, err) // 126/127 when the program cannot run
 			}
 			code, err := e.WaitContainer(ctx, ctr)
 			<-s.a.Done()

@@ -54,6 +54,11 @@ type RunOptions struct {
 	// Start starts the container right after creating it; otherwise the
 	// caller attaches and then calls StartContainer.
 	Start bool
+	// CreateOnStart (without Start) leaves the runtime's create to that
+	// StartContainer, which creates and starts at once (`runtime run
+	// --detach`, one runtime process fewer): foreground `cais run`. Its
+	// create-time failure is then StartContainer's *monitor.CreateError.
+	CreateOnStart bool
 	// DNS is --dns, --dns-search, --dns-option, --add-host, --domainname.
 	DNS DNSOptions
 	// Settings are the other create/run flags (container_settings.go).
@@ -307,6 +312,7 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 	}
 	cfg.Runtime = rt
 	cfg.StartNow = o.Start
+	cfg.CreateOnStart = o.CreateOnStart && !o.Start
 	cfg.Remove = o.AutoRemove
 	cfg.Record = e.recordPath(c.ID)
 	applyMonitorOptions(&cfg, o.Monitor)

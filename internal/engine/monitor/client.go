@@ -96,9 +96,15 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return st, err
 }
 
-// Start starts a container the monitor created without starting.
+// Start starts a container the monitor created without starting. With
+// Config.CreateOnStart it creates it too: a failure to create is then a
+// *CreateError, as Spawn's is without it.
 func (c *Client) Start(ctx context.Context) (Status, error) {
-	return statusOf(c.call(ctx, request{Op: "start"}))
+	resp, err := c.call(ctx, request{Op: "start"})
+	if err != nil && resp.Error != "" && resp.Status != nil && resp.Status.State == StateExited {
+		return *resp.Status, &CreateError{Msg: resp.Error, ExitCode: resp.Status.ExitCode}
+	}
+	return statusOf(resp, err)
 }
 
 // Kill sends sig to the container's init.

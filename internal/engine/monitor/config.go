@@ -27,13 +27,17 @@ type Config struct {
 	LogMaxSize  int64 // bytes per file before rotating; 0 never rotates
 	LogMaxFiles int   // files kept, the live one included; < 1 means 1
 
-	Stdin     bool          // keep the container's stdin open for attach
-	StdinOnce bool          // close stdin when the first attached client ends
-	StartNow  bool          // start right after create, not on a start request
-	Remove    bool          // --rm: delete the container and run Cleanup at the end
-	Cleanup   []string      // argv run after the final exit when Remove is set
-	Restart   RestartPolicy // what to do when the container exits
-	Health    *HealthConfig // checked while running; nil: none
+	Stdin     bool // keep the container's stdin open for attach
+	StdinOnce bool // close stdin when the first attached client ends
+	StartNow  bool // start right after create, not on a start request
+	// CreateOnStart makes nothing at spawn but the stdio: the start
+	// request creates and starts the container with one `runtime run
+	// --detach` (launch.go). Not with StartNow.
+	CreateOnStart bool
+	Remove        bool          // --rm: delete the container and run Cleanup at the end
+	Cleanup       []string      // argv run after the final exit when Remove is set
+	Restart       RestartPolicy // what to do when the container exits
+	Health        *HealthConfig // checked while running; nil: none
 
 	// Record exists while the engine's record of the container does: after
 	// a removal claim (claim.go) the monitor cleans up only if it remains.
@@ -130,7 +134,7 @@ func (c Config) Args() []string {
 	for _, b := range []struct {
 		on   bool
 		name string
-	}{{c.Runtime.SystemdCgroup, "--systemd-cgroup"}, {c.Stdin, "--stdin"}, {c.StdinOnce, "--stdin-once"}, {c.StartNow, "--start"}, {c.Remove, "--rm"}} {
+	}{{c.Runtime.SystemdCgroup, "--systemd-cgroup"}, {c.Stdin, "--stdin"}, {c.StdinOnce, "--stdin-once"}, {c.StartNow, "--start"}, {c.CreateOnStart, "--create-on-start"}, {c.Remove, "--rm"}} {
 		if b.on {
 			a = append(a, b.name)
 		}
@@ -165,6 +169,7 @@ func ParseArgs(args []string, errOut io.Writer) (Config, error) {
 	fs.BoolVar(&c.Stdin, "stdin", false, "keep stdin open")
 	fs.BoolVar(&c.StdinOnce, "stdin-once", false, "close stdin after the first attach")
 	fs.BoolVar(&c.StartNow, "start", false, "start right after create")
+	fs.BoolVar(&c.CreateOnStart, "create-on-start", false, "create and start at once on the start request")
 	fs.BoolVar(&c.Remove, "rm", false, "delete the container at the end")
 	fs.Func("cleanup-arg", "argument of the cleanup command (repeat)", func(s string) error {
 		c.Cleanup = append(c.Cleanup, s)
@@ -186,6 +191,9 @@ func (c Config) validate() error {
 		if f.v == "" {
 			return fmt.Errorf("--%s is required: %w", f.name, errdefs.ErrInvalidArgument)
 		}
+	}
+	if c.StartNow && c.CreateOnStart {
+		return fmt.Errorf("--start and --create-on-start conflict: %w", errdefs.ErrInvalidArgument)
 	}
 	if !filepath.IsAbs(c.Dir) || !filepath.IsAbs(c.Bundle) {
 		return fmt.Errorf("--dir and --bundle must be absolute: %w", errdefs.ErrInvalidArgument)

@@ -5,8 +5,9 @@
 //
 // The monitor owns one container from create to its final exit: it is the
 // child subreaper of the container's init, creates the container through
-// ocicli, holds its stdio (pipes, or the pty master received on a console
-// socket), writes Docker's json-file log with size rotation, serves attach
+// ocicli (`run --detach` when it starts at once, see launch.go), holds
+// its stdio (pipes, or the pty master received on a console socket),
+// writes Docker's json-file log with size rotation, serves attach
 // and control requests on a unix socket, reaps the init's exit status,
 // writes it atomically into state.json, applies the restart policy, and on
 // --rm deletes the container and runs the engine's cleanup command (unless
@@ -34,6 +35,9 @@
 //
 //	{"op":"status"}                      → {"status":{...}}
 //	{"op":"start"}                       → {"status":{...}}  start a created container
+//	                                       (with --create-on-start: create and start it;
+//	                                       a failure answers the error with the status
+//	                                       already exited and its exit code)
 //	{"op":"kill","signal":N}             → {}                kill(2) the init with N
 //	{"op":"stop","signal":S,"timeoutMs":N} → {"status":{...}}  S (SIGTERM if 0), SIGKILL
 //	                                       after N ms; a user stop: no restart follows

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -75,6 +74,17 @@ type run struct {
 	startErr error
 	started  time.Time
 	stdinMu  sync.Mutex
+
+	// launched: the runtime call that makes this run's container was
+	// made (or the run was abandoned before it); guarded by server.mu.
+	launched bool
+	failed   bool      // that call failed: the container never ran
+	prep     *prepared // stdio made ready, not yet handed to the runtime
+	// ioReady is closed once stdin and console are set: at once for
+	// pipes, when the runtime sends the pty master for a terminal.
+	ioReady     chan struct{}
+	ioOnce      sync.Once
+	pendingSize *[2]uint16 // a resize before the pty came (stdinMu)
 }
 
 func start(ctx context.Context, cfg Config) (*server, error) {
@@ -104,7 +114,7 @@ func start(ctx context.Context, cfg Config) (*server, error) {
 		return nil, fmt.Errorf("listening on monitor socket: %w", err)
 	}
 	s.removeStale(ctx)
-	r, err := s.create(ctx)
+	r, err := s.first(ctx)
 	if err != nil {
 		s.ln.Close()
 		s.setFinal(func(st *Status) { st.State = StateExited; st.Error = err.Error(); st.ExitCode = exitCodeOf(err) })
@@ -113,6 +123,9 @@ func start(ctx context.Context, cfg Config) (*server, error) {
 	s.mu.Lock()
 	s.cur = r
 	s.status.State, s.status.Pid = StateCreated, r.pid
+	if s.cfg.StartNow {
+		s.status.State, s.status.StartedAt = StateRunning, r.started.UTC()
+	}
 	s.mu.Unlock()
 	s.saveState()
 	go s.serve()
@@ -173,89 +186,6 @@ func (s *server) removeStale(ctx context.Context) {
 	}
 }
 
-// create makes a new container from the bundle with fresh stdio, and
-// starts reaping its init and copying its output.
-func (s *server) create(ctx context.Context) (*run, error) {
-	r := &run{exited: make(chan struct{})}
-	pidFile := filepath.Join(s.cfg.Dir, initPidName)
-	os.Remove(pidFile)
-	opts := ocicli.CreateOpts{PidFile: pidFile}
-	var closeAfter []*os.File
-	var pty chan ptyResult
-	if s.terminal {
-		sock := filepath.Join(s.cfg.Dir, consoleName)
-		os.Remove(sock)
-		l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
-		if err != nil {
-			return nil, fmt.Errorf("listening on console socket: %w", err)
-		}
-		defer os.Remove(sock)
-		defer l.Close()
-		pty = make(chan ptyResult, 1)
-		go func() { f, err := receivePty(l); pty <- ptyResult{f, err} }()
-		opts.ConsoleSocket = sock
-	} else {
-		stdio := &ocicli.IO{}
-		if s.cfg.Stdin {
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				return nil, err
-			}
-			stdio.Stdin, r.stdin = pr, pw
-			closeAfter = append(closeAfter, pr)
-		}
-		for _, dst := range []**os.File{&stdio.Stdout, &stdio.Stderr} {
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				r.closeAll()
-				return nil, err
-			}
-			*dst = pw
-			r.outputs = append(r.outputs, pr)
-			closeAfter = append(closeAfter, pw)
-		}
-		opts.IO = stdio
-	}
-	err := s.rt.Create(ctx, s.cfg.ID, s.cfg.Bundle, opts)
-	for _, f := range closeAfter {
-		f.Close()
-	}
-	if err != nil {
-		r.closeAll()
-		return nil, err
-	}
-	if s.terminal {
-		res := <-pty
-		if res.err != nil {
-			s.rt.Delete(ctx, s.cfg.ID, true)
-			return nil, res.err
-		}
-		r.console, r.stdin = res.f, res.f
-		r.outputs = []*os.File{res.f}
-	}
-	b, err := os.ReadFile(pidFile)
-	if err == nil {
-		r.pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
-	if err != nil {
-		r.closeAll()
-		s.rt.Delete(ctx, s.cfg.ID, true)
-		return nil, fmt.Errorf("reading init pid: %w", err)
-	}
-	streams := []string{"stdout", "stderr"}
-	for i, f := range r.outputs {
-		r.copiers.Add(1)
-		go s.copyOutput(r, f, streams[i])
-	}
-	go s.reap(r)
-	return r, nil
-}
-
-type ptyResult struct {
-	f   *os.File
-	err error
-}
-
 func (r *run) closeAll() {
 	for _, f := range r.outputs {
 		f.Close()
@@ -311,23 +241,33 @@ func (s *server) reap(r *run) {
 	close(r.exited)
 }
 
-// startRun starts the created container of r.
+// startRun starts the created container of r; a run the monitor made no
+// container for yet (Config.CreateOnStart) is created and started with
+// one `runtime run --detach` (launch.go).
 func (s *server) startRun(ctx context.Context, r *run) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cur != r || s.status.State != StateCreated {
+	if s.cur != r || s.status.State != StateCreated || r.launched && r.pid == 0 {
 		return fmt.Errorf("container %s is %s, not created: %w", s.cfg.ID, s.status.State, errdefs.ErrConflict)
+	}
+	if !r.launched {
+		return s.launchLocked(ctx, r)
 	}
 	if err := s.rt.Start(ctx, s.cfg.ID); err != nil {
 		r.startErr = err
 		s.rt.Kill(ctx, s.cfg.ID, syscall.SIGKILL, false)
 		return err
 	}
+	s.markRunningLocked(ctx, r)
+	return nil
+}
+
+// markRunningLocked records that r's process runs and starts its checks.
+func (s *server) markRunningLocked(ctx context.Context, r *run) {
 	r.started = time.Now()
-	s.status.State, s.status.StartedAt = StateRunning, r.started.UTC()
+	s.status.State, s.status.Pid, s.status.StartedAt = StateRunning, r.pid, r.started.UTC()
 	s.saveStateLocked()
 	s.startHealth(ctx, r)
-	return nil
 }
 
 // lifecycle runs the container through its exits and restarts until the
@@ -335,7 +275,7 @@ func (s *server) startRun(ctx context.Context, r *run) error {
 func (s *server) lifecycle(ctx context.Context) {
 	r := s.cur
 	if s.cfg.StartNow {
-		s.startRun(ctx, r)
+		s.startHealth(ctx, r) // `run --detach` started it in start
 	}
 	restarts, inARow := 0, 0
 	for {
@@ -344,7 +284,7 @@ func (s *server) lifecycle(ctx context.Context) {
 		s.status.ExitCode, s.status.FinishedAt, s.status.Pid = r.code, time.Now().UTC(), 0
 		userStop := s.userStop
 		s.mu.Unlock()
-		if !s.cfg.Restart.shouldRestart(r.code, restarts, userStop) {
+		if r.failed || !s.cfg.Restart.shouldRestart(r.code, restarts, userStop) {
 			return
 		}
 		s.setState(StateRestarting)
@@ -469,6 +409,9 @@ func (s *server) stop(ctx context.Context, sig syscall.Signal, timeout time.Dura
 	s.requestStop()
 	s.mu.Lock()
 	r, state := s.cur, s.status.State
+	if state == StateCreated && s.abandonLocked(r) {
+		state = "" // no container was made: nothing to kill
+	}
 	s.mu.Unlock()
 	if state == StateRunning || state == StateCreated {
 		if sig == 0 {
@@ -495,6 +438,7 @@ func (s *server) writeStdin(p []byte) error {
 	s.mu.Lock()
 	r := s.cur
 	s.mu.Unlock()
+	<-r.ioReady // a pty made at the start request: write once it is there
 	r.stdinMu.Lock()
 	defer r.stdinMu.Unlock()
 	if r.stdin == nil {
@@ -522,6 +466,14 @@ func (s *server) resize(rows, cols uint16) error {
 	s.mu.Lock()
 	r := s.cur
 	s.mu.Unlock()
+	r.stdinMu.Lock()
+	defer r.stdinMu.Unlock()
+	if r.console == nil && s.terminal {
+		// Before the start request made the pty: applied when it comes,
+		// before the container's program runs.
+		r.pendingSize = &[2]uint16{rows, cols}
+		return nil
+	}
 	if r.console == nil {
 		return fmt.Errorf("container %s has no terminal: %w", s.cfg.ID, errdefs.ErrInvalidArgument)
 	}

@@ -30,6 +30,23 @@ type CreateOpts struct {
 // Create creates container id from the bundle directory; the container's
 // process waits for Start.
 func (r Runtime) Create(ctx context.Context, id, bundle string, opts CreateOpts) error {
+	_, err := r.run(ctx, call{op: "create", id: id, args: createArgs(id, bundle, opts), io: ioOrEmpty(opts.IO), extraFiles: opts.ExtraFiles})
+	return err
+}
+
+// Run creates container id from the bundle and starts its process in one
+// runtime call (`run --detach`), returning once the process runs: Create
+// then Start without the second runtime process. A program that cannot
+// be run fails here as it would fail Create (see ExitCode). Every runtime
+// with runc's command line has it (runc, crun, cais-runtime).
+func (r Runtime) Run(ctx context.Context, id, bundle string, opts CreateOpts) error {
+	args := append([]string{"--detach"}, createArgs(id, bundle, opts)...)
+	_, err := r.run(ctx, call{op: "run", id: id, args: args, io: ioOrEmpty(opts.IO), extraFiles: opts.ExtraFiles})
+	return err
+}
+
+// createArgs are the arguments create and run take, the ID last.
+func createArgs(id, bundle string, opts CreateOpts) []string {
 	args := []string{"--bundle", bundle}
 	if opts.PidFile != "" {
 		args = append(args, "--pid-file", opts.PidFile)
@@ -43,8 +60,7 @@ func (r Runtime) Create(ctx context.Context, id, bundle string, opts CreateOpts)
 	if n := len(opts.ExtraFiles); n > 0 {
 		args = append(args, "--preserve-fds", strconv.Itoa(n))
 	}
-	_, err := r.run(ctx, call{op: "create", id: id, args: append(args, id), io: ioOrEmpty(opts.IO), extraFiles: opts.ExtraFiles})
-	return err
+	return append(args, id)
 }
 
 // ioOrEmpty gives a create or exec call container stdio even when the
