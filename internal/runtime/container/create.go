@@ -147,8 +147,8 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 		cfg: &initproto.Config{
 			ID: id, Bundle: bundle, Spec: spec, Rootfs: rootfsPath,
 			NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring, CgroupPaths: cg.Paths(),
-			Seccomp: filter,
 		},
+		seccomp:     filter,
 		io:          o.IO,
 		preserveFDs: o.PreserveFDs,
 		console:     consoleConn,

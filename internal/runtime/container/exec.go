@@ -71,7 +71,8 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	proc, err := spawn(ctx, spawnOpts{
 		req:         c.joinRequest(full),
-		cfg:         &initproto.Config{ID: c.state.ID, Bundle: c.state.Bundle, Spec: &spec, Rootfs: c.state.Rootfs, Exec: true, Seccomp: filter},
+		cfg:         &initproto.Config{ID: c.state.ID, Bundle: c.state.Bundle, Spec: &spec, Rootfs: c.state.Rootfs, Exec: true},
+		seccomp:     filter,
 		io:          o.IO,
 		preserveFDs: o.PreserveFDs,
 		console:     console,

@@ -13,12 +13,13 @@ import (
 // never taken for a container, and List skips it.
 const SeccompCacheDir = ".seccomp"
 
-// seccompProgram compiles the spec's seccomp profile, or finds it in the
-// root's cache; nil when the spec has none. A bad profile gives the errors
-// seccomp.Validate gives.
-func seccompProgram(root string, s *specs.Spec) (*seccomp.Program, error) {
+// seccompProgram starts obtaining the spec's compiled seccomp profile from
+// the root's cache (compiling it in the background on a miss) and returns
+// the function that waits for it; nil when the spec has none. A bad profile
+// gives the errors seccomp.Validate gives, at once.
+func seccompProgram(root string, s *specs.Spec) (func() (*seccomp.Program, error), error) {
 	if s.Linux == nil || s.Linux.Seccomp == nil {
 		return nil, nil
 	}
-	return seccomp.NewCache(filepath.Join(root, SeccompCacheDir)).Program(s.Linux.Seccomp)
+	return seccomp.NewCache(filepath.Join(root, SeccompCacheDir)).Start(s.Linux.Seccomp)
 }

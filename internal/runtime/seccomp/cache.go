@@ -46,6 +46,18 @@ func NewCache(dir string) *Cache { return &Cache{dir: dir} }
 // it. Otherwise it validates cfg exactly as Validate does (the same errors),
 // compiles it and stores the result; failing to store it is not an error.
 func (c *Cache) Program(cfg *specs.LinuxSeccomp) (*Program, error) {
+	get, err := c.Start(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return get()
+}
+
+// Start is Program in two halves, so that a caller can do other work while
+// a missing program compiles: it looks cfg up and, on a miss, validates it
+// (returning Validate's errors) and starts compiling it in a goroutine. The
+// function it returns waits for the program.
+func (c *Cache) Start(cfg *specs.LinuxSeccomp) (func() (*Program, error), error) {
 	key, err := cacheKey(cfg)
 	if err != nil {
 		return nil, err
@@ -54,16 +66,27 @@ func (c *Cache) Program(cfg *specs.LinuxSeccomp) (*Program, error) {
 	if p, err := readEntry(path); err == nil {
 		now := time.Now()
 		_ = os.Chtimes(path, now, now) // recently used: evicted last
-		return p, nil
+		return func() (*Program, error) { return p, nil }, nil
 	}
-	p, err := CompileProgram(cfg)
-	if err != nil {
+	if err := Validate(cfg); err != nil {
 		return nil, err
 	}
-	if err := c.write(path, p); err == nil {
-		c.trim()
+	type result struct {
+		p   *Program
+		err error
 	}
-	return p, nil
+	done := make(chan result, 1)
+	go func() {
+		p, err := compileProgram(cfg)
+		if err == nil && c.write(path, p) == nil {
+			c.trim()
+		}
+		done <- result{p, err}
+	}()
+	return func() (*Program, error) {
+		r := <-done
+		return r.p, r.err
+	}, nil
 }
 
 // CompileProgram validates cfg (as Validate) and compiles it into a Program.
@@ -71,6 +94,10 @@ func CompileProgram(cfg *specs.LinuxSeccomp) (*Program, error) {
 	if err := Validate(cfg); err != nil {
 		return nil, err
 	}
+	return compileProgram(cfg)
+}
+
+func compileProgram(cfg *specs.LinuxSeccomp) (*Program, error) {
 	f, err := Compile(cfg)
 	if err != nil {
 		return nil, err
