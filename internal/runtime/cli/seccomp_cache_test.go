@@ -2,8 +2,10 @@ package cli_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -121,5 +123,29 @@ func TestSeccompCacheAcrossStarts(t *testing.T) {
 	exec(enospc)
 	if out := r.must("list", "-q"); out != r.name+"\n" {
 		t.Fatalf("list -q = %q, want only %s", out, r.name)
+	}
+}
+
+// TestSeccompCacheBadProfile checks a bad profile is reported by the
+// runtime itself, in the same words as before the cache existed, and
+// leaves neither a container nor a cache entry behind.
+func TestSeccompCacheBadProfile(t *testing.T) {
+	r := newRT(t)
+	b := r.bundle("true", func(s *specs.Spec) {
+		s.Linux.Seccomp = &specs.LinuxSeccomp{
+			DefaultAction: specs.ActAllow,
+			Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: "SCMP_ACT_BOGUS"}},
+		}
+	})
+	res := r.run("run", "--bundle", b, r.name)
+	const want = `linux.seccomp.syscalls[0].action: unknown action "SCMP_ACT_BOGUS"`
+	if res.code == 0 || strings.TrimSpace(res.stderr) != want {
+		t.Fatalf("exit %d, stderr %q; want a failure saying %q", res.code, res.stderr, want)
+	}
+	if r.stateDirExists() {
+		t.Error("a bad profile left the container's state directory")
+	}
+	if _, err := os.Stat(filepath.Join(r.root, ".seccomp")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a bad profile created the seccomp cache: %v", err)
 	}
 }
