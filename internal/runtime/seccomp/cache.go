@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -21,6 +23,24 @@ import (
 // Change it whenever either changes, so that old entries are never used.
 const cacheFormat = "cais-seccomp-cache-1"
 
+// binaryID identifies the running build, so that a new binary never uses
+// what an older Compile built even if cacheFormat was not changed: a hash
+// of the executable's first 32 KiB, which hold its ELF notes and the Go
+// build ID (a hash of every input of the build). "" if it is unreadable.
+var binaryID = sync.OnceValue(func() string {
+	f, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	buf := make([]byte, 32<<10)
+	n, err := io.ReadFull(f, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return ""
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(buf[:n]))
+})
+
 // cacheMagic starts every entry file.
 var cacheMagic = [8]byte{'C', 'A', 'I', 'S', 'B', 'P', 'F', '1'}
 
@@ -30,7 +50,8 @@ const MaxCacheEntries = 64
 
 // Cache keeps compiled programs in a directory, one file per profile.
 // A program depends only on the profile, the architecture, libseccomp and
-// the kernel's seccomp API level, and the key covers all of them. Entries
+// the kernel's seccomp API level (and the code that compiled it), and the
+// key covers all of them. Entries
 // carry a checksum; one that is corrupt, truncated or unreadable is ignored
 // and rewritten. Several processes may share a directory: entries are
 // written to a temporary file and renamed.
@@ -117,7 +138,7 @@ func cacheKey(cfg *specs.LinuxSeccomp) (string, error) {
 		return "", fmt.Errorf("asking libseccomp for its API level: %w", err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00", cacheFormat, LibraryVersion(), api, runtime.GOARCH)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00", cacheFormat, binaryID(), LibraryVersion(), api, runtime.GOARCH)
 	h.Write(js)
 	return fmt.Sprintf("%x", h.Sum(nil)), nil
 }

@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -207,5 +208,21 @@ func TestCacheBounded(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, kept)); err != nil {
 			t.Errorf("entry %s: %v", kept, err)
 		}
+	}
+}
+
+// TestCacheKeyCoversTheBinary checks the key names the running build, so a
+// rebuilt runtime compiles again rather than trust an older Compile.
+func TestCacheKeyCoversTheBinary(t *testing.T) {
+	id := binaryID()
+	if len(id) != 64 {
+		t.Fatalf("binaryID() = %q, want a sha256", id)
+	}
+	exe, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := min(len(exe), 32<<10); fmt.Sprintf("%x", sha256.Sum256(exe[:n])) != id {
+		t.Errorf("binaryID() is not the hash of the executable's first %d bytes", n)
 	}
 }
