@@ -1,11 +1,7 @@
 package seccomp
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -44,29 +40,6 @@ func (f *Filter) Program() (*Program, error) {
 		return nil, fmt.Errorf("exporting seccomp filter: libseccomp produced %d bytes, not a BPF program", len(bpf))
 	}
 	return &Program{BPF: bpf, Flags: programFlags(f.flags, f.notify), Notify: f.notify}, nil
-}
-
-// exportBPF asks libseccomp for the program in memory (libseccomp >= 2.6)
-// or, failing that, through a memfd.
-func (f *Filter) exportBPF() ([]byte, error) {
-	if b, err := f.ctx.ExportBPFMem(); err == nil {
-		return b, nil
-	} else if !errors.Is(err, syscall.EOPNOTSUPP) {
-		return nil, err
-	}
-	fd, err := unix.MemfdCreate("cais-seccomp-bpf", unix.MFD_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("memfd_create: %w", err)
-	}
-	mf := os.NewFile(uintptr(fd), "cais-seccomp-bpf")
-	defer mf.Close()
-	if err := f.ctx.ExportBPF(mf); err != nil {
-		return nil, err
-	}
-	if _, err := mf.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return io.ReadAll(mf)
 }
 
 // programFlags turns linux.seccomp.flags into seccomp(2) flags, as

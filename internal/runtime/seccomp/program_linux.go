@@ -1,7 +1,11 @@
 package seccomp
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -34,4 +38,27 @@ func (p *Program) Load() (listenerFd int, err error) {
 		return -1, fmt.Errorf("loading seccomp filter: %w", unix.ESRCH)
 	}
 	return -1, nil
+}
+
+// exportBPF asks libseccomp for the program in memory (libseccomp >= 2.6)
+// or, failing that, through a memfd.
+func (f *Filter) exportBPF() ([]byte, error) {
+	if b, err := f.ctx.ExportBPFMem(); err == nil {
+		return b, nil
+	} else if !errors.Is(err, syscall.EOPNOTSUPP) {
+		return nil, err
+	}
+	fd, err := unix.MemfdCreate("cais-seccomp-bpf", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("memfd_create: %w", err)
+	}
+	mf := os.NewFile(uintptr(fd), "cais-seccomp-bpf")
+	defer mf.Close()
+	if err := f.ctx.ExportBPF(mf); err != nil {
+		return nil, err
+	}
+	if _, err := mf.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(mf)
 }
