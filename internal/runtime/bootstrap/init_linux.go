@@ -51,7 +51,7 @@ type initProcess struct {
 
 	plan   *rootfs.Plan
 	caps   *caps.Set
-	filter *seccomp.Filter
+	filter *seccomp.Program
 	path   string   // the program, found in the container's PATH
 	fifo   *os.File // the exec fifo's write end, held until execve
 	// agent is a connection to the seccomp notify agent, made before
@@ -137,8 +137,8 @@ func (i *initProcess) prepare() error {
 	return i.prepareProcess()
 }
 
-// prepareProcess parses what the process itself needs: capabilities and
-// the seccomp filter.
+// prepareProcess parses what the process itself needs: capabilities, and
+// the agent connection when the seccomp filter notifies.
 func (i *initProcess) prepareProcess() error {
 	var err error
 	if c := i.spec.Process.Capabilities; c != nil {
@@ -149,8 +149,9 @@ func (i *initProcess) prepareProcess() error {
 		return err
 	}
 	if sc := i.spec.Linux.Seccomp; sc != nil {
-		if i.filter, err = seccomp.Compile(sc); err != nil {
-			return err
+		// The runtime compiled the profile (or found it in its cache).
+		if i.filter = i.cfg.Seccomp; i.filter == nil {
+			return fmt.Errorf("linux.seccomp: the runtime sent no compiled filter")
 		}
 		if i.filter.NeedsListener() {
 			// Still in the runtime's mount namespace view of the host

@@ -20,7 +20,6 @@ import (
 	"github.com/cais-project/cais/internal/runtime/hooks"
 	"github.com/cais-project/cais/internal/runtime/initproto"
 	"github.com/cais-project/cais/internal/runtime/rootfs"
-	"github.com/cais-project/cais/internal/runtime/seccomp"
 )
 
 const defaultKillWait = 10 * time.Second
@@ -64,6 +63,10 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 		return nil, fmt.Errorf("linux.cgroupsPath: %w", err)
 	}
 	if err := validateParts(spec, bundle, cg.Paths(), o); err != nil {
+		return nil, err
+	}
+	filter, err := seccompProgram(root, spec)
+	if err != nil {
 		return nil, err
 	}
 
@@ -145,6 +148,7 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 			ID: id, Bundle: bundle, Spec: spec, Rootfs: rootfsPath,
 			NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring, CgroupPaths: cg.Paths(),
 		},
+		seccomp:     filter,
 		io:          o.IO,
 		preserveFDs: o.PreserveFDs,
 		console:     consoleConn,
@@ -199,11 +203,6 @@ func validateParts(s *specs.Spec, bundle string, cgroupPaths map[string]string, 
 	}
 	if s.Process.Capabilities != nil {
 		if _, _, err := caps.Parse(s.Process.Capabilities); err != nil {
-			return err
-		}
-	}
-	if s.Linux.Seccomp != nil {
-		if err := seccomp.Validate(s.Linux.Seccomp); err != nil {
 			return err
 		}
 	}

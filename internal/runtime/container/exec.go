@@ -58,6 +58,10 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	filter, err := seccompProgram(c.root, &spec)
+	if err != nil {
+		return 0, err
+	}
 	var console *os.File
 	if o.ConsoleSocket != "" {
 		if console, err = dialConsole(o.ConsoleSocket); err != nil {
@@ -68,6 +72,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	proc, err := spawn(ctx, spawnOpts{
 		req:         c.joinRequest(full),
 		cfg:         &initproto.Config{ID: c.state.ID, Bundle: c.state.Bundle, Spec: &spec, Rootfs: c.state.Rootfs, Exec: true},
+		seccomp:     filter,
 		io:          o.IO,
 		preserveFDs: o.PreserveFDs,
 		console:     console,

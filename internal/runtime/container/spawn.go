@@ -16,6 +16,7 @@ import (
 
 	"github.com/cais-project/cais/internal/runtime/initproto"
 	"github.com/cais-project/cais/internal/runtime/nsenter"
+	"github.com/cais-project/cais/internal/runtime/seccomp"
 )
 
 // IO is the standard streams the container's process inherits when it has
@@ -38,6 +39,9 @@ type spawnOpts struct {
 	hooks func(pid int) error
 	// idMaps, when set, are written for the new user namespace.
 	idMaps *specs.Linux
+	// seccomp, when set, waits for the compiled seccomp program, which
+	// goes into cfg: it may still be compiling while the init starts.
+	seccomp func() (*seccomp.Program, error)
 }
 
 // initProc is a started init: its pid, and the direct child to reap (the
@@ -132,6 +136,11 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 	// reap the intermediate, so the init does not wait for that.
 	conn := initproto.New(parentEnd)
 	o.cfg.HostPid = p.pid
+	if o.seccomp != nil {
+		if o.cfg.Seccomp, err = o.seccomp(); err != nil {
+			return p, err
+		}
+	}
 	if err := conn.SendConfig(o.cfg); err != nil {
 		return p, err
 	}

@@ -23,6 +23,8 @@ import (
 	"io"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/cais-project/cais/internal/runtime/seccomp"
 )
 
 // Message types.
@@ -62,6 +64,9 @@ type Config struct {
 	// HostPid is the process's pid as the runtime sees it, which the
 	// state given to hooks carries (runtime-spec: "as seen by the host").
 	HostPid int `json:"hostPid,omitempty"`
+	// Seccomp is linux.seccomp compiled by the parent (nil without a
+	// profile): the init loads it and compiles nothing.
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
 // HookRequest says which hooks the parent must run now.

@@ -70,6 +70,9 @@ type childRequest struct {
 	// WithoutPrivilege loads without no_new_privs and without
 	// CAP_SYS_ADMIN, and reports Load's errno as the first result.
 	WithoutPrivilege bool
+	// ViaFilter loads with Filter.Load (libseccomp) instead of exporting
+	// a Program and loading that, as the runtime does.
+	ViaFilter bool
 }
 
 // outcome is how a child ended, compared whole with cmp.
@@ -140,14 +143,22 @@ func runChild(reqPath string) int {
 	if err != nil {
 		return fail("Compile: %v", err)
 	}
+	load := f.Load
+	if !req.ViaFilter {
+		p, err := f.Program()
+		if err != nil {
+			return fail("Program: %v", err)
+		}
+		load = p.Load
+	}
 	enc := json.NewEncoder(os.Stdout)
 	if req.WithoutPrivilege {
-		return loadWithoutPrivilege(f, enc)
+		return loadWithoutPrivilege(load, enc)
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fail("setting no_new_privs: %v", err)
 	}
-	fd, err := f.Load()
+	fd, err := load()
 	if err != nil {
 		return fail("Load: %v", err)
 	}
@@ -242,7 +253,7 @@ func rawCall(c call) result {
 // thread (capabilities are per thread; the cgo call into libseccomp runs on
 // it) and loads with no_new_privs unset, reporting Load's errno and
 // whether no_new_privs is still unset afterwards.
-func loadWithoutPrivilege(f *Filter, enc *json.Encoder) int {
+func loadWithoutPrivilege(load func() (int, error), enc *json.Encoder) int {
 	runtime.LockOSThread()
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -256,7 +267,7 @@ func loadWithoutPrivilege(f *Filter, enc *json.Encoder) int {
 		return 100
 	}
 	var r result
-	if _, err := f.Load(); !errors.As(err, &r.Errno) {
+	if _, err := load(); !errors.As(err, &r.Errno) {
 		fmt.Fprintf(os.Stderr, "Load() error = %v, want an errno\n", err)
 		return 100
 	}

@@ -6,11 +6,13 @@
 // The package owns three steps, in this order:
 //
 //  1. Compile: validate the configuration and build the filter in memory
-//     (libseccomp, through cgo). It has no effect on the calling process, so
-//     the runtime calls it in the parent to fail before any container
-//     exists, and again in the container's init.
-//  2. Filter.Load: install the filter on every thread of the calling
-//     process, in the container's init just before execve.
+//     (libseccomp, through cgo), and Filter.Program: export it as data (BPF
+//     and seccomp(2) flags). Neither affects the calling process, so the
+//     runtime's parent does both, through a Cache of Programs in a
+//     directory, and fails before any container exists.
+//  2. Program.Load: install the program on every thread of the calling
+//     process with seccomp(2), in the container's init just before execve
+//     (Filter.Load does the same through libseccomp).
 //  3. SendListener: when the filter uses SCMP_ACT_NOTIFY, pass the listener
 //     fd returned by Load to the agent at listenerPath.
 //

@@ -16,6 +16,7 @@ import (
 type Filter struct {
 	ctx     *libseccomp.ScmpFilter
 	notify  bool
+	flags   []specs.LinuxSeccompFlag
 	skipped []string
 }
 
@@ -42,7 +43,7 @@ func Compile(cfg *specs.LinuxSeccomp) (*Filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating seccomp filter: %w", err)
 	}
-	f := &Filter{ctx: ctx, notify: p.notify}
+	f := &Filter{ctx: ctx, notify: p.notify, flags: p.flags}
 	// Architectures go first: libseccomp adds a rule only to the
 	// architectures the filter has at that moment.
 	steps := []func(*plan) error{f.setAttributes, f.setFlags, f.addArches, f.addRules}

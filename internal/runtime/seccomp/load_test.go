@@ -249,21 +249,30 @@ func TestLoad(t *testing.T) {
 			},
 		}...)
 	}
+	// Each case loads as the runtime does (an exported Program) and
+	// through libseccomp: both must give the same outcome.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, stderr := runInChild(t, childRequest{Profile: tt.profile, Calls: tt.calls})
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("child outcome mismatch (-want +got):\n%s\nstderr:\n%s", diff, stderr)
+		for _, viaFilter := range []bool{false, true} {
+			name := tt.name
+			if viaFilter {
+				name += "/via libseccomp"
 			}
-			if !strings.Contains(stderr, tt.wantStderr) {
-				t.Errorf("child stderr does not contain %q:\n%s", tt.wantStderr, stderr)
-			}
-			for _, d := range tt.wantDirs {
-				if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-					t.Errorf("directory %s the child made: %v", d, err)
+			t.Run(name, func(t *testing.T) {
+				got, stderr := runInChild(t, childRequest{Profile: tt.profile, Calls: tt.calls, ViaFilter: viaFilter})
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("child outcome mismatch (-want +got):\n%s\nstderr:\n%s", diff, stderr)
 				}
-			}
-		})
+				if !strings.Contains(stderr, tt.wantStderr) {
+					t.Errorf("child stderr does not contain %q:\n%s", tt.wantStderr, stderr)
+				}
+				for _, d := range tt.wantDirs {
+					if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+						t.Errorf("directory %s the child made: %v", d, err)
+					}
+					os.Remove(d)
+				}
+			})
+		}
 	}
 }
 
@@ -272,12 +281,15 @@ func TestLoad(t *testing.T) {
 // CAP_SYS_ADMIN the kernel must refuse the filter.
 func TestLoadLeavesNoNewPrivsToCaller(t *testing.T) {
 	testgate.Root(t)
-	got, stderr := runInChild(t, childRequest{
-		Profile:          allowDefault(specs.LinuxSyscall{Names: []string{"mkdir"}, Action: specs.ActErrno}),
-		WithoutPrivilege: true,
-	})
-	want := outcome{Results: []string{"13 (permission denied)"}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("child outcome mismatch (-want +got):\n%s\nstderr:\n%s", diff, stderr)
+	for _, viaFilter := range []bool{false, true} {
+		got, stderr := runInChild(t, childRequest{
+			Profile:          allowDefault(specs.LinuxSyscall{Names: []string{"mkdir"}, Action: specs.ActErrno}),
+			WithoutPrivilege: true,
+			ViaFilter:        viaFilter,
+		})
+		want := outcome{Results: []string{"13 (permission denied)"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("via libseccomp %v: child outcome mismatch (-want +got):\n%s\nstderr:\n%s", viaFilter, diff, stderr)
+		}
 	}
 }

@@ -15,9 +15,9 @@ var flagAPILevel = map[specs.LinuxSeccompFlag]uint{
 }
 
 // Validate refuses what Compile would refuse, without building a filter.
-// Building one costs milliseconds on a large profile; the runtime's parent
-// only needs to know the config is good before it creates anything, and
-// the container's init compiles it once.
+// Its errors are the ones the runtime reports for a bad profile; Cache
+// calls it before compiling on a miss, so they stay the same whether or not
+// the profile is cached.
 func Validate(cfg *specs.LinuxSeccomp) error {
 	p, err := makePlan(cfg)
 	if err != nil {
