@@ -1,5 +1,9 @@
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command cais-monitor is the per-container monitor: the engine starts one
-// per container (see internal/engine/monitor). Wiring only.
+// per container (see internal/engine/monitor). Wiring only. The
+// //go:debug lines skip the Go runtime's cgroup CPU probe at start-up.
 package main
 
 import (

@@ -54,11 +54,11 @@ func (e *Engine) ExecContainer(ctx context.Context, c *Container, o ExecOptions)
 	if st.State != monitor.StateRunning {
 		return -1, fmt.Errorf("container %s is not running: %w", c.Name, errdefs.ErrConflict)
 	}
-	spec, err := e.containerSpec(c)
+	base, err := e.containerProcess(c)
 	if err != nil {
 		return -1, err
 	}
-	p, err := execProcess(spec.Process, o)
+	p, err := execProcess(base, o)
 	if err != nil {
 		return -1, err
 	}
@@ -90,6 +90,26 @@ func (e *Engine) containerSpec(c *Container) (*specs.Spec, error) {
 		return nil, fmt.Errorf("spec of %s has no process: %w", c.Name, errdefs.ErrInvalidArgument)
 	}
 	return &s, nil
+}
+
+// containerProcess reads only the process of the container's spec: the
+// rest (Docker's seccomp profile is most of its bytes) would cost exec a
+// full decode it does not use.
+func (e *Engine) containerProcess(c *Container) (*specs.Process, error) {
+	b, err := os.ReadFile(filepath.Join(e.runDir(c.ID), "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the spec of %s: %w", c.Name, err)
+	}
+	var s struct {
+		Process *specs.Process `json:"process"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("reading the spec of %s: %w", c.Name, err)
+	}
+	if s.Process == nil {
+		return nil, fmt.Errorf("spec of %s has no process: %w", c.Name, errdefs.ErrInvalidArgument)
+	}
+	return s.Process, nil
 }
 
 // execProcess is the container's process with o's command, env, user and
