@@ -270,7 +270,8 @@ func (s *Store) routes() ([]netip.Prefix, error) {
 }
 
 // Remove deletes the record of n; the caller has checked that no
-// container uses it. The bridge device and its masquerade rule go with it.
+// container uses it. The bridge device and its masquerade rule, which
+// outlive the network's containers, go with it (bridgegc_linux.go).
 func (s *Store) Remove(n *Network) error {
 	unlock, err := s.lock()
 	if err != nil {
@@ -281,10 +282,7 @@ func (s *Store) Remove(n *Network) error {
 		return fmt.Errorf("removing network %s: %w", n.Name, err)
 	}
 	os.RemoveAll(filepath.Join(s.ipamDir(), n.ID))
-	if err := deleteLink(n.Bridge); err != nil {
-		return err
-	}
-	return removeMasq(n)
+	return s.removeBridge(n)
 }
 
 func (s *Store) ipamDir() string  { return filepath.Join(s.RunRoot, "cni", "ipam") }
