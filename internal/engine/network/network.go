@@ -278,11 +278,16 @@ func (s *Store) Remove(n *Network) error {
 		return err
 	}
 	defer unlock()
+	// The bridge first: if it cannot go, the record stays for a retry
+	// rather than leave a bridge no record names.
+	if err := s.removeBridge(n); err != nil {
+		return fmt.Errorf("removing network %s: %w", n.Name, err)
+	}
 	if err := os.Remove(filepath.Join(s.dir(), n.ID+".json")); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing network %s: %w", n.Name, err)
 	}
 	os.RemoveAll(filepath.Join(s.ipamDir(), n.ID))
-	return s.removeBridge(n)
+	return nil
 }
 
 func (s *Store) ipamDir() string  { return filepath.Join(s.RunRoot, "cni", "ipam") }
