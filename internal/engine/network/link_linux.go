@@ -42,12 +42,12 @@ func linkIndex(name string) (int32, error) {
 	return index, err
 }
 
-// linkExists reports whether the device name exists; a lookup that fails
-// for another reason than its absence counts as existing, so callers do
-// not treat an unknown state as "nothing there".
+// linkExists reports whether the device name was found. A lookup that
+// fails counts as absent: the caller (claimSubnet) then takes the slow,
+// careful path of a network whose bridge is still to be made.
 func linkExists(name string) bool {
 	_, err := linkIndex(name)
-	return !errors.Is(err, unix.ENODEV)
+	return err == nil
 }
 
 // linkHasPorts reports whether any device has the device name as its
