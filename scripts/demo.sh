@@ -15,6 +15,16 @@ work=$(mktemp -d /tmp/cais-demo.XXXXXX)
 cais() { "$bin/cais" --root "$work/root" --runroot "$work/run" "$@"; }
 cleanup() {
   for id in $(cais ps -a -q 2>/dev/null); do cais rm -f "$id" >/dev/null 2>&1 || true; done
+  # The default network's bridge and masquerade rule outlive the container
+  # (docker0's semantics; `network rm bridge` is refused): remove them.
+  for rec in "$work"/root/networks/*.json; do
+    [ -f "$rec" ] || continue
+    br=$(sed -n 's/^ *"Bridge": "\(.*\)",*$/\1/p' "$rec")
+    id=$(sed -n 's/^ *"Id": "\(.*\)",*$/\1/p' "$rec")
+    [ -n "$br" ] && ip link delete "$br" 2>/dev/null
+    [ -n "$id" ] && iptables -w -t nat -S POSTROUTING | grep -F -- "--comment cais-${id:0:12} " | sed 's/^-A //' |
+      while read -r rule; do iptables -w -t nat -D $rule; done
+  done
   rm -rf "$work"
   rmdir /sys/fs/cgroup/*/cais /sys/fs/cgroup/cais 2>/dev/null || true
 }

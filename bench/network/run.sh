@@ -11,8 +11,10 @@
 #   CAIS_BIN=/dir bench/network/run.sh     # use built cais, cais-monitor, cais-runtime
 #
 # cais runs with its own --root/--runroot in a temp dir, on the host's
-# network namespace as the tests do: its bridge is made by the first attach
-# and removed by the last detach, so nothing stays on the host. The firewall
+# network namespace as the tests do. Its default network's bridge and
+# masquerade rule are made by the first attach and kept, as docker0 is
+# (`network rm bridge` is refused), so the cleanup removes them itself,
+# from the network records, on every exit path. The firewall
 # plugin is included only if the host's FORWARD chain filters, so the cost
 # differs from bench/run's, where Docker's FORWARD policy DROP is in force.
 set -euo pipefail
@@ -25,8 +27,27 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/cais-netbench.XXXXXX)
 cais() { "$CAIS_BIN/cais" --root "$work/root" --runroot "$work/run" "$@"; }
+# remove_networks: every network of the temp root, the default one
+# included: its bridge and its masquerade rule (the comment names the ID).
+remove_networks() {
+	local rec br id rule
+	for rec in "$work"/root/networks/*.json; do
+		[[ -f $rec ]] || continue
+		br=$(sed -n 's/^ *"Bridge": "\(.*\)",*$/\1/p' "$rec")
+		id=$(sed -n 's/^ *"Id": "\(.*\)",*$/\1/p' "$rec")
+		[[ -n $br ]] && ip link delete "$br" 2>/dev/null
+		[[ -n $id ]] || continue
+		iptables -w -t nat -S POSTROUTING | grep -F -- "--comment cais-${id:0:12} " | sed 's/^-A //' |
+			while read -r rule; do
+				# shellcheck disable=SC2086 # the rule's words, no quoting in -S output
+				iptables -w -t nat -D $rule
+			done
+	done
+	return 0
+}
 cleanup() {
 	cais rm -f $(cais ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	remove_networks
 	rm -rf "$work"
 }
 trap cleanup EXIT

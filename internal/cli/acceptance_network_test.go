@@ -16,7 +16,11 @@ import (
 // a page from one container; `web` serves it on a published port and, once
 // connected to a user-defined network, by name to a container on that
 // network; after removing everything, no veth, netns, IP allocation,
-// iptables rule, mount or process of theirs is left.
+// iptables rule, mount or process of theirs is left. "Theirs" does not
+// take in the default network's bridge and masquerade rule: that is
+// Docker's docker0, which stays as long as the default network (it cannot
+// be removed), with nothing plugged in; the user network's bridge and rule
+// go with `network rm`. The env's teardown removes the default one.
 func TestAcceptanceVolNet(t *testing.T) {
 	for _, rt := range []string{"cais-runtime", "runc"} {
 		for _, killMonitor := range []bool{false, true} {
@@ -60,9 +64,16 @@ func TestAcceptanceVolNet(t *testing.T) {
 					}
 				}
 				e.must("rm", "-f", web)
+				nwDoc := e.inspectNetwork(nw)
 				e.must("network", "rm", nw)
 				e.must("volume", "rm", vol)
 				e.checkNetGone([]string{id})
+				e.checkNetRemoved(nwDoc)
+				def := e.inspectNetwork("bridge")
+				if !bridgeUp(def.Options["com.docker.network.bridge.name"]) {
+					t.Errorf("the default network's bridge (docker0's part) is gone; want it kept")
+				}
+				e.wantMasq(def)
 				if out := e.must("ps", "-a", "-q"); out != "" {
 					t.Errorf("containers left: %q", out)
 				}

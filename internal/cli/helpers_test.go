@@ -30,10 +30,12 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	testgate.Root(t)
 	dir := t.TempDir()
-	return &env{
+	e := &env{
 		t: t, bin: fixture.Binary(t, "cais"),
 		root: filepath.Join(dir, "root"), runRoot: filepath.Join(dir, "run"), dockerConfig: filepath.Join(dir, "docker"),
 	}
+	t.Cleanup(e.removeNetworks) // bridges and rules outlive containers
+	return e
 }
 
 type result struct {

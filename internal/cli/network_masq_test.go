@@ -45,16 +45,30 @@ func bridgeUp(name string) bool {
 	return err == nil
 }
 
+// bridgeIndex is the interface index of the host device name, 0 when it
+// is absent: a bridge deleted and made again gets another.
+func bridgeIndex(name string) int {
+	b, err := os.ReadFile("/sys/class/net/" + name + "/ifindex")
+	if err != nil {
+		return 0
+	}
+	i, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return i
+}
+
 // TestNetworkMasquerade: NAT is one rule per network, living as long as
-// its bridge: there while a container is attached, no per-container chain,
-// kept while one of two containers remains, gone with the last one (also
-// when its monitor was killed), added once by concurrent first attaches,
-// and none for an --internal network.
+// its bridge, which lives as long as the network (Docker's semantics):
+// there while a container is attached, no per-container chain, kept while
+// one of two containers remains, and still there (the same bridge) after
+// the last one leaves, also when its monitor was killed; added once by
+// concurrent first attaches; gone with `network rm`; none for an
+// --internal network.
 func TestNetworkMasquerade(t *testing.T) {
 	e, name := netEnv(t)
 	a := strings.TrimSpace(e.must("run", "-d", "--name", name+"-a", "busybox:test", "sleep", "60"))
 	n := e.inspectNetwork("bridge")
 	br := n.Options["com.docker.network.bridge.name"]
+	idx := bridgeIndex(br)
 	e.wantMasq(n)
 	nat, err := exec.Command("iptables-save", "-t", "nat").Output()
 	if err != nil {
@@ -72,16 +86,14 @@ func TestNetworkMasquerade(t *testing.T) {
 		t.Errorf("bridge %s gone while %s is attached", br, b[:12])
 	}
 	e.must("rm", "-f", name+"-b")
-	if rs := masqRules(t, n.Id); len(rs) != 0 {
-		t.Errorf("masquerade rule left after the last container: %q", rs)
-	}
-	if bridgeUp(br) {
-		t.Errorf("bridge %s left after the last container", br)
+	e.wantMasq(n) // the network's, not the containers'
+	if got := bridgeIndex(br); idx == 0 || got != idx {
+		t.Errorf("bridge %s after the last container: index %d, want the same bridge (%d)", br, got, idx)
 	}
 	e.checkNetGone([]string{a, b})
 
 	// The last container's monitor killed: the next command's cleanup
-	// removes the rule with the bridge.
+	// releases the container, not the network.
 	c := strings.TrimSpace(e.must("run", "-d", "--name", name+"-c", "busybox:test", "sleep", "60"))
 	e.wantMasq(n)
 	pb, err := os.ReadFile(filepath.Join(e.runRoot, "m", c[:16], "monitor.pid"))
@@ -93,8 +105,9 @@ func TestNetworkMasquerade(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.must("rm", "-f", name+"-c")
-	if rs := masqRules(t, n.Id); len(rs) != 0 || bridgeUp(br) {
-		t.Errorf("after a killed monitor and rm -f: rules %q, bridge up %v", rs, bridgeUp(br))
+	e.wantMasq(n)
+	if got := bridgeIndex(br); got != idx {
+		t.Errorf("bridge %s after a killed monitor and rm -f: index %d, want %d", br, got, idx)
 	}
 	e.checkNetGone([]string{c})
 
@@ -116,10 +129,10 @@ func TestNetworkMasquerade(t *testing.T) {
 	}
 	e.wantMasq(np)
 	e.must("rm", "-f", name+"-p0", name+"-p1", name+"-p2")
-	if rs := masqRules(t, np.Id); len(rs) != 0 {
-		t.Errorf("masquerade rule left after the concurrent containers: %q", rs)
-	}
+	e.wantMasq(np)
+	e.checkNetGone(nil)
 	e.must("network", "rm", par)
+	e.checkNetRemoved(np)
 
 	// --internal: no masquerade at all.
 	in := name + "-i"
@@ -134,6 +147,53 @@ func TestNetworkMasquerade(t *testing.T) {
 	}
 	e.must("rm", "-f", name+"-d")
 	e.must("network", "rm", in)
+	e.checkNetRemoved(ni)
+}
+
+// TestNetworkBridgeKept: the default network's bridge is made by the
+// first container and kept, like docker0: later `run --rm`s find the same
+// device (no delete and make per run), and `network rm bridge` is refused
+// and leaves it. A user network's bridge stays after its last container
+// too, until `network rm` or `network prune` removes it with its rule.
+func TestNetworkBridgeKept(t *testing.T) {
+	e, name := netEnv(t)
+	e.must("run", "--rm", "busybox:test", "true")
+	n := e.inspectNetwork("bridge")
+	br := n.Options["com.docker.network.bridge.name"]
+	idx := bridgeIndex(br)
+	if idx == 0 {
+		t.Fatalf("default network's bridge %s is not there after a run --rm", br)
+	}
+	e.wantMasq(n)
+	for range 2 {
+		e.must("run", "--rm", "busybox:test", "true")
+		if got := bridgeIndex(br); got != idx {
+			t.Errorf("bridge %s after another run --rm: index %d, want the same device (%d)", br, got, idx)
+		}
+	}
+	e.wantMasq(n)
+	e.checkNetGone(nil)
+	if r := e.run("network", "rm", "bridge"); r.code == 0 || !strings.Contains(r.stderr, "pre-defined") {
+		t.Errorf("network rm bridge: exit %d, %q; want a refusal", r.code, r.stderr)
+	}
+	if bridgeIndex(br) != idx {
+		t.Errorf("bridge %s gone after a refused network rm", br)
+	}
+
+	for _, how := range [][]string{{"network", "rm", name + "-rm"}, {"network", "prune", "-f"}} {
+		nw := name + "-" + how[1]
+		e.must("network", "create", nw)
+		e.must("run", "--rm", "--network", nw, "busybox:test", "true")
+		doc := e.inspectNetwork(nw)
+		if !bridgeUp(doc.Options["com.docker.network.bridge.name"]) {
+			t.Errorf("network %s: bridge gone after its last container, want it kept until %v", nw, how)
+		}
+		e.wantMasq(doc)
+		e.checkNetGone(nil)
+		e.must(how...)
+		e.checkNetRemoved(doc)
+	}
+	e.wantMasq(n) // the default network is not pruned
 }
 
 // TestNetworkLoopbackUp: on a bridge network lo is up with 127.0.0.1

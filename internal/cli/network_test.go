@@ -54,7 +54,10 @@ func (e *env) inspectNetwork(name string) networkDoc {
 // container ever made under this root) is left: a netns file or mount,
 // a host-local allocation, a libcni attachment not deleted, an iptables
 // rule naming the id, a process whose command line names it, a veth on one
-// of the root's bridges, a network's masquerade rule without its bridge.
+// of the root's bridges. The networks themselves stay, as Docker's do: a
+// bridge that was made stays with nothing plugged in and with its
+// network's one masquerade rule (none when internal), and no rule is left
+// without its bridge. checkNetRemoved checks a network that was removed.
 func (e *env) checkNetGone(ids []string) {
 	t := e.t
 	t.Helper()
@@ -90,18 +93,47 @@ func (e *env) checkNetGone(ids []string) {
 			t.Errorf("process left: %s", l)
 		}
 	}
-	// Bridges of this root's networks: gone, or with nothing plugged in.
+	// Bridges of this root's networks: absent, or up with nothing
+	// plugged in and with the network's rule.
 	recs, _ := filepath.Glob(filepath.Join(e.root, "networks", "*.json"))
 	for _, r := range recs {
-		var n struct{ Bridge, Id string }
-		if b, err := os.ReadFile(r); err == nil && json.Unmarshal(b, &n) == nil && n.Bridge != "" {
-			if ports, err := os.ReadDir("/sys/class/net/" + n.Bridge + "/brif"); err == nil && len(ports) > 0 {
-				t.Errorf("bridge %s still has %d ports (veths) plugged in", n.Bridge, len(ports))
-			}
-			if rs := masqRules(t, n.Id); len(rs) > 0 && !bridgeUp(n.Bridge) {
-				t.Errorf("masquerade rule of network %s left without its bridge: %q", n.Id[:12], rs)
-			}
+		var n struct {
+			Bridge, Id string
+			Internal   bool
 		}
+		if b, err := os.ReadFile(r); err != nil || json.Unmarshal(b, &n) != nil || n.Bridge == "" {
+			continue
+		}
+		if ports, err := os.ReadDir("/sys/class/net/" + n.Bridge + "/brif"); err == nil && len(ports) > 0 {
+			t.Errorf("bridge %s still has %d ports (veths) plugged in", n.Bridge, len(ports))
+		}
+		rs := masqRules(t, n.Id)
+		switch up := bridgeUp(n.Bridge); {
+		case len(rs) > 0 && !up:
+			t.Errorf("masquerade rule of network %s left without its bridge: %q", n.Id[:12], rs)
+		case up && !n.Internal && len(rs) != 1:
+			t.Errorf("network %s: bridge %s is up with masquerade rules %q, want its one rule", n.Id[:12], n.Bridge, rs)
+		}
+	}
+}
+
+// checkNetRemoved fails the test unless the network n describes (before
+// its `network rm`) has left nothing: no record, no bridge, no
+// masquerade rule, no allocation directory.
+func (e *env) checkNetRemoved(n networkDoc) {
+	t := e.t
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(e.root, "networks", n.Id+".json")); !os.IsNotExist(err) {
+		t.Errorf("record of removed network %s: %v, want it gone", n.Name, err)
+	}
+	if br := n.Options["com.docker.network.bridge.name"]; br == "" || bridgeUp(br) {
+		t.Errorf("bridge %q of removed network %s still there", br, n.Name)
+	}
+	if rs := masqRules(t, n.Id); len(rs) != 0 {
+		t.Errorf("masquerade rule of removed network %s left: %q", n.Name, rs)
+	}
+	if _, err := os.Stat(filepath.Join(e.runRoot, "cni", "ipam", n.Id)); !os.IsNotExist(err) {
+		t.Errorf("allocations of removed network %s: %v, want them gone", n.Name, err)
 	}
 }
 
@@ -390,6 +422,7 @@ func TestNetworkUserDefined(t *testing.T) {
 	e.must("rm", "-f", web, other)
 	e.checkNetGone([]string{webID, oID})
 	e.must("network", "rm", net1)
+	e.checkNetRemoved(doc)
 	if r := e.run("network", "inspect", net1); r.code == 0 {
 		t.Errorf("inspect after rm: %q", r.stdout)
 	}
@@ -401,9 +434,11 @@ func TestNetworkUserDefined(t *testing.T) {
 	if strings.Contains(out, "default") || !strings.Contains(out, "172.30.99.0/24") {
 		t.Errorf("routes on an internal network: %q", out)
 	}
+	inDoc := e.inspectNetwork(in)
 	if out := e.must("network", "prune", "-f"); !strings.Contains(out, in) {
 		t.Errorf("network prune: %q", out)
 	}
+	e.checkNetRemoved(inDoc)
 }
 
 // TestNetworkContainerMode: --network container:ID joins the other's
@@ -502,7 +537,9 @@ func TestNetworkStaticIPAndMAC(t *testing.T) {
 	}
 	e.must("rm", "-f", name)
 	e.checkNetGone([]string{id})
+	doc := e.inspectNetwork(nw)
 	e.must("network", "rm", nw)
+	e.checkNetRemoved(doc)
 }
 
 // TestNetworkAcceptanceShape is the issue's scenario without volumes: a
@@ -533,8 +570,10 @@ func TestNetworkAcceptanceShape(t *testing.T) {
 			pid, _ := strconv.Atoi(strings.Fields(string(b))[0])
 			syscall.Kill(pid, syscall.SIGKILL)
 			e.must("rm", "-f", web)
+			doc := e.inspectNetwork(nw)
 			e.must("network", "rm", nw)
 			e.checkNetGone([]string{id})
+			e.checkNetRemoved(doc)
 		})
 	}
 }
@@ -554,7 +593,11 @@ func TestNetworkSeveral(t *testing.T) {
 		t.Errorf("none with another network: exit %d, %q", r.code, r.stderr)
 	}
 	e.checkNetGone(nil)
+	docs := []networkDoc{e.inspectNetwork(name + "-a"), e.inspectNetwork(name + "-b")}
 	e.must("network", "rm", name+"-a", name+"-b")
+	for _, d := range docs {
+		e.checkNetRemoved(d)
+	}
 }
 
 // TestNetworkEtcFiles: on the default bridge, /etc/hosts names the

@@ -107,53 +107,54 @@ func (s *Store) runtimeConf(containerID, netns, ifname string, a Attachment) *li
 // network) the loopback ADD started by Loopback finishes. On failure it
 // runs DEL so nothing is left.
 func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
-	a, err := s.attach(ctx, n, containerID, netns, o)
+	a, fresh, err := s.attach(ctx, n, containerID, netns, o)
 	if lerr := joinLoopback(containerID); lerr != nil && err == nil {
 		if derr := s.Detach(context.WithoutCancel(ctx), n, containerID, netns, a); derr != nil {
 			lerr = errors.Join(lerr, derr)
 		}
 		return Attachment{}, lerr
 	}
-	if err != nil {
+	if err != nil && fresh {
 		// A failed first ADD can leave a bridge with no address and no
-		// port, which later ADDs cannot use.
-		s.removeIdleBridge(n)
+		// port, which later ADDs would take as claimed.
+		s.removeFailedBridge(n)
 	}
 	return a, err
 }
 
-func (s *Store) attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
+// attach runs the ADD; fresh reports that n's bridge was absent before it.
+func (s *Store) attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (a Attachment, fresh bool, err error) {
 	if o.IP != "" {
 		if err := CheckIP(n, o.IP); err != nil {
-			return Attachment{}, err
+			return Attachment{}, false, err
 		}
 	}
 	cfg, err := s.cni()
 	if err != nil {
-		return Attachment{}, err
+		return Attachment{}, false, err
 	}
 	go forwardFilters() // needed below; read while the subnet is claimed
-	release, err := s.claimSubnet(n)
+	release, fresh, err := s.claimSubnet(n)
 	if err != nil {
-		return Attachment{}, err
+		return Attachment{}, false, err
 	}
 	defer release()
 	unlock, _, err := s.netLock(n, unix.LOCK_SH)
 	if err != nil {
-		return Attachment{}, err
+		return Attachment{}, fresh, err
 	}
 	defer unlock()
 	// The rule is checked (and added) while the plugins run, and waited
-	// for before n's lock is released, so removeIdleBridge never runs
+	// for before n's lock is released, so removeFailedBridge never runs
 	// between the check and the add.
 	masq := make(chan error, 1)
 	go func() { masq <- s.ensureMasq(n) }()
 	a, rt, list, err := s.add(ctx, cfg, n, containerID, netns, o)
 	if merr := <-masq; merr != nil && err == nil {
 		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
-		return Attachment{}, fmt.Errorf("network %s: masquerade rule: %w", n.Name, merr)
+		return Attachment{}, fresh, fmt.Errorf("network %s: masquerade rule: %w", n.Name, merr)
 	}
-	return a, err
+	return a, fresh, err
 }
 
 // add runs the ADD of n's list and reads the result into the attachment.
@@ -197,8 +198,10 @@ func (s *Store) add(ctx context.Context, cfg *libcni.CNIConfig, n *Network, cont
 	return a, rt, list, nil
 }
 
-// Detach runs CNI DEL for what Attach recorded. A network whose record is
-// gone cannot be detached from (its config is unknown); the caller decides.
+// Detach runs CNI DEL for what Attach recorded. The network's bridge and
+// masquerade rule stay, also after its last container (bridgegc_linux.go).
+// A network whose record is gone cannot be detached from (its config is
+// unknown); the caller decides.
 func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns string, a Attachment) error {
 	cfg, err := s.cni()
 	if err != nil {
@@ -215,5 +218,5 @@ func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns strin
 	if err := cfg.DelNetworkList(ctx, list, s.runtimeConf(containerID, netns, a.IfName, a)); err != nil {
 		return fmt.Errorf("detaching from network %s: %w", n.Name, err)
 	}
-	return s.removeIdleBridge(n)
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -46,25 +45,36 @@ func hostLock() (func(), error) {
 // at once (nothing to claim). Otherwise it takes the host-wide lock,
 // checks n's subnet against the host's routes, chooses again when it
 // overlaps and cais chose it (a --subnet given by the user is kept), and
-// returns the lock's release, to be called once the ADD is done.
+// returns the lock's release, to be called once the ADD is done, and
+// fresh: the bridge was absent, so this ADD makes it.
 //
 // n is reloaded from its record either way: another process may have
-// chosen again since the caller read it.
-func (s *Store) claimSubnet(n *Network) (func(), error) {
-	bridgeUp := func() bool { _, err := os.Stat("/sys/class/net/" + n.Bridge); return err == nil }
-	release := func() {}
-	if !bridgeUp() {
-		var err error
-		if release, err = hostLock(); err != nil {
-			return nil, err
+// chosen again since the caller read it. The bridge is looked up over
+// rtnetlink in the caller's network namespace (link_linux.go).
+func (s *Store) claimSubnet(n *Network) (release func(), fresh bool, err error) {
+	reload := func() {
+		if cur, err := s.Get(n.ID); err == nil {
+			*n = *cur
 		}
 	}
-	if fresh, err := s.Get(n.ID); err == nil {
-		*n = *fresh
+	if linkExists(n.Bridge) {
+		reload()
+		return func() {}, false, nil
 	}
-	if bridgeUp() { // made while this waited for the lock
-		return release, nil
+	if release, err = hostLock(); err != nil {
+		return nil, false, err
 	}
+	reload()
+	if linkExists(n.Bridge) { // made while this waited for the lock
+		return release, false, nil
+	}
+	release, err = s.reclaim(n, release)
+	return release, err == nil, err
+}
+
+// reclaim chooses n's subnet again if the host's routes now overlap it and
+// cais chose it; it releases the host lock on failure.
+func (s *Store) reclaim(n *Network, release func()) (func(), error) {
 	cur, err := netip.ParsePrefix(n.IPAM.Subnet)
 	if err != nil || !n.SubnetChosen {
 		return release, nil

@@ -9,26 +9,94 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Devices are looked up and deleted over rtnetlink, in the network
+// namespace of the caller. /sys/class/net would show the devices of the
+// namespace that mounted sysfs instead: under `nsenter --net` cais never
+// saw its own bridge there. Each call is one request on a socket of its
+// own; no `ip` process is run.
+
 // deleteLink removes the host device name (a network's bridge) if it
-// exists. The bridge plugin makes bridges but never removes them. It asks
-// the kernel directly (one RTM_DELLINK over rtnetlink) rather than run
-// `ip link delete`, a process on the path of every last detach.
+// exists. The bridge plugin makes bridges but never removes them.
 func deleteLink(name string) error {
 	if name == "" {
 		return nil
 	}
-	if err := rtnlDelLink(name); err != nil && !errors.Is(err, unix.ENODEV) {
+	if err := rtnlLink(unix.RTM_DELLINK, name, nil); err != nil && !errors.Is(err, unix.ENODEV) {
 		return fmt.Errorf("deleting bridge %s: %w", name, err)
 	}
 	return nil
 }
 
-// rtnlDelLink sends RTM_DELLINK for the device named name (by its
-// IFLA_IFNAME attribute) and waits for the kernel's answer.
-func rtnlDelLink(name string) error {
-	if len(name) >= unix.IFNAMSIZ {
+// linkIndex is the interface index of the device name; an absent device
+// is unix.ENODEV.
+func linkIndex(name string) (int32, error) {
+	var index int32
+	err := rtnlLink(unix.RTM_GETLINK, name, func(m syscall.NetlinkMessage) {
+		if m.Header.Type == unix.RTM_NEWLINK && len(m.Data) >= unix.SizeofIfInfomsg {
+			index = int32(binary.NativeEndian.Uint32(m.Data[4:8]))
+		}
+	})
+	if err == nil && index == 0 {
+		err = fmt.Errorf("rtnetlink: no link in the answer for %s", name)
+	}
+	return index, err
+}
+
+// linkExists reports whether the device name was found. A lookup that
+// fails counts as absent: the caller (claimSubnet) then takes the slow,
+// careful path of a network whose bridge is still to be made.
+func linkExists(name string) bool {
+	_, err := linkIndex(name)
+	return err == nil
+}
+
+// linkHasPorts reports whether any device has the device name as its
+// master (a veth plugged into a bridge). An absent device has none.
+func linkHasPorts(name string) (bool, error) {
+	index, err := linkIndex(name)
+	if errors.Is(err, unix.ENODEV) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	found := false
+	err = rtnlDump(unix.RTM_GETLINK, func(m syscall.NetlinkMessage) {
+		if m.Header.Type != unix.RTM_NEWLINK {
+			return
+		}
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			return
+		}
+		for _, a := range attrs {
+			if a.Attr.Type == unix.IFLA_MASTER && len(a.Value) >= 4 && int32(binary.NativeEndian.Uint32(a.Value)) == index {
+				found = true
+			}
+		}
+	})
+	return found, err
+}
+
+// rtnlLink sends one link request (typ) for the device named name and
+// calls fn with each answer before the kernel's acknowledgement.
+func rtnlLink(typ uint16, name string, fn func(syscall.NetlinkMessage)) error {
+	if len(name) >= unix.IFNAMSIZ || name == "" {
 		return unix.EINVAL
 	}
+	return rtnl(typ, unix.NLM_F_REQUEST|unix.NLM_F_ACK, name, fn)
+}
+
+// rtnlDump asks for every object of typ (RTM_GETLINK) and calls fn with
+// each.
+func rtnlDump(typ uint16, fn func(syscall.NetlinkMessage)) error {
+	return rtnl(typ, unix.NLM_F_REQUEST|unix.NLM_F_DUMP, "", fn)
+}
+
+// rtnl sends an ifinfomsg request, with an IFLA_IFNAME attribute when
+// name is set, and reads the answers until the acknowledgement, an error
+// or the end of a dump.
+func rtnl(typ, flags uint16, name string, fn func(syscall.NetlinkMessage)) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("rtnetlink socket: %w", err)
@@ -37,23 +105,11 @@ func rtnlDelLink(name string) error {
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("rtnetlink bind: %w", err)
 	}
-	attrLen := unix.SizeofRtAttr + len(name) + 1
-	msgLen := unix.SizeofNlMsghdr + unix.SizeofIfInfomsg + (attrLen+3)&^3
-	b := make([]byte, msgLen)
-	ne := binary.NativeEndian
-	ne.PutUint32(b[0:], uint32(msgLen))
-	ne.PutUint16(b[4:], unix.RTM_DELLINK)
-	ne.PutUint16(b[6:], unix.NLM_F_REQUEST|unix.NLM_F_ACK)
-	ne.PutUint32(b[8:], 1)                  // sequence number
-	b[unix.SizeofNlMsghdr] = unix.AF_UNSPEC // ifinfomsg: all zero but the family
-	at := b[unix.SizeofNlMsghdr+unix.SizeofIfInfomsg:]
-	ne.PutUint16(at[0:], uint16(attrLen))
-	ne.PutUint16(at[2:], unix.IFLA_IFNAME)
-	copy(at[unix.SizeofRtAttr:], name)
-	if err := unix.Sendto(fd, b, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	const seq = 1
+	if err := unix.Sendto(fd, linkRequest(typ, flags, seq, name), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("rtnetlink send: %w", err)
 	}
-	buf := make([]byte, 4096)
+	buf := make([]byte, 1<<16) // a dump's parts are at most a few pages
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if errors.Is(err, unix.EINTR) {
@@ -67,16 +123,49 @@ func rtnlDelLink(name string) error {
 			return fmt.Errorf("rtnetlink answer: %w", err)
 		}
 		for _, m := range msgs {
-			if m.Header.Seq != 1 || m.Header.Type != unix.NLMSG_ERROR {
+			if m.Header.Seq != seq {
 				continue
 			}
-			if len(m.Data) < 4 {
-				return fmt.Errorf("rtnetlink answer: short error message")
+			switch m.Header.Type {
+			case unix.NLMSG_DONE:
+				return nil
+			case unix.NLMSG_ERROR:
+				if len(m.Data) < 4 {
+					return fmt.Errorf("rtnetlink answer: short error message")
+				}
+				if errno := int32(binary.NativeEndian.Uint32(m.Data[0:4])); errno != 0 {
+					return unix.Errno(-errno)
+				}
+				return nil
+			default:
+				if fn != nil {
+					fn(m)
+				}
 			}
-			if errno := int32(ne.Uint32(m.Data[0:4])); errno != 0 {
-				return unix.Errno(-errno)
-			}
-			return nil
 		}
 	}
+}
+
+// linkRequest is the bytes of one ifinfomsg request: all zero but the
+// family, and the name as IFLA_IFNAME when set.
+func linkRequest(typ, flags uint16, seq uint32, name string) []byte {
+	attrLen := 0
+	if name != "" {
+		attrLen = unix.SizeofRtAttr + len(name) + 1
+	}
+	msgLen := unix.SizeofNlMsghdr + unix.SizeofIfInfomsg + (attrLen+3)&^3
+	b := make([]byte, msgLen)
+	ne := binary.NativeEndian
+	ne.PutUint32(b[0:], uint32(msgLen))
+	ne.PutUint16(b[4:], typ)
+	ne.PutUint16(b[6:], flags)
+	ne.PutUint32(b[8:], seq)
+	b[unix.SizeofNlMsghdr] = unix.AF_UNSPEC
+	if name != "" {
+		at := b[unix.SizeofNlMsghdr+unix.SizeofIfInfomsg:]
+		ne.PutUint16(at[0:], uint16(attrLen))
+		ne.PutUint16(at[2:], unix.IFLA_IFNAME)
+		copy(at[unix.SizeofRtAttr:], name)
+	}
+	return b
 }

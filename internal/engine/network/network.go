@@ -270,21 +270,24 @@ func (s *Store) routes() ([]netip.Prefix, error) {
 }
 
 // Remove deletes the record of n; the caller has checked that no
-// container uses it. The bridge device and its masquerade rule go with it.
+// container uses it. The bridge device and its masquerade rule, which
+// outlive the network's containers, go with it (bridgegc_linux.go).
 func (s *Store) Remove(n *Network) error {
 	unlock, err := s.lock()
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	// The bridge first: if it cannot go, the record stays for a retry
+	// rather than leave a bridge no record names.
+	if err := s.removeBridge(n); err != nil {
+		return fmt.Errorf("removing network %s: %w", n.Name, err)
+	}
 	if err := os.Remove(filepath.Join(s.dir(), n.ID+".json")); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing network %s: %w", n.Name, err)
 	}
 	os.RemoveAll(filepath.Join(s.ipamDir(), n.ID))
-	if err := deleteLink(n.Bridge); err != nil {
-		return err
-	}
-	return removeMasq(n)
+	return nil
 }
 
 func (s *Store) ipamDir() string  { return filepath.Join(s.RunRoot, "cni", "ipam") }

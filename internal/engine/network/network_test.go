@@ -240,18 +240,21 @@ func TestClaimSubnet(t *testing.T) {
 		t.Fatalf("auto: %s", auto.IPAM.Subnet)
 	}
 	routes = append(routes, prefixes("10.88.0.0/16", "172.30.93.0/24")...) // another root's bridges
-	release, err := s.claimSubnet(auto)
+	release, fresh, err := s.claimSubnet(auto)
 	if err != nil {
 		t.Fatal(err)
 	}
 	release()
+	if !fresh {
+		t.Errorf("claim of a network whose bridge %s does not exist: fresh false", auto.Bridge)
+	}
 	if auto.IPAM.Subnet != "10.89.0.0/24" || auto.IPAM.Gateway != "10.89.0.1" {
 		t.Errorf("auto after claim: %+v, want 10.89.0.0/24", auto.IPAM)
 	}
 	if got, _ := s.Get("auto"); got.IPAM.Subnet != "10.89.0.0/24" {
 		t.Errorf("record after claim: %+v", got.IPAM)
 	}
-	release, err = s.claimSubnet(user)
+	release, _, err = s.claimSubnet(user)
 	if err != nil {
 		t.Fatal(err)
 	}
