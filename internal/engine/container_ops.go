@@ -93,7 +93,9 @@ func (e *Engine) StopContainer(ctx context.Context, c *Container, timeout time.D
 	dir := e.monitorDir(c.ID)
 	if monitor.Alive(dir) {
 		_, err := monitor.Open(dir).StopSignal(ctx, sig, timeout)
-		return err
+		if !monitorVanished(dir, err) {
+			return err
+		}
 	}
 	// The monitor died: the container may still run, and only the runtime
 	// can reach it.
@@ -144,12 +146,29 @@ func (e *Engine) RemoveContainer(ctx context.Context, c *Container, force bool) 
 	return e.removeContainer(ctx, c, force, true)
 }
 
+// monitorVanished reports whether err from a call to the monitor in dir
+// means the monitor died meanwhile (a SIGKILL lands a moment before the
+// process is gone, so Alive may still have said yes): then the caller
+// goes on as if it had been dead from the start.
+func monitorVanished(dir string, err error) bool {
+	if !errors.Is(err, errdefs.ErrUnavailable) {
+		return false
+	}
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if !monitor.Alive(dir) {
+			return true
+		}
+	}
+	return false
+}
+
 // removeContainer is RemoveContainer; without created, a created
 // container is refused too (prune: one being restarted is created for a
 // moment).
 func (e *Engine) removeContainer(ctx context.Context, c *Container, force, created bool) error {
 	dir := e.monitorDir(c.ID)
-	if monitor.Alive(dir) {
+	alive := monitor.Alive(dir)
+	if alive {
 		st, err := monitor.Open(dir).Status(ctx)
 		if err == nil && st.State != monitor.StateExited {
 			if !force && (st.State != monitor.StateCreated || !created) {
@@ -159,14 +178,20 @@ func (e *Engine) removeContainer(ctx context.Context, c *Container, force, creat
 				return err
 			}
 			if _, err := monitor.Open(dir).Stop(ctx, 0); err != nil {
-				return fmt.Errorf("killing %s: %w", c.Name, err)
+				if !monitorVanished(dir, err) {
+					return fmt.Errorf("killing %s: %w", c.Name, err)
+				}
+				alive = false
 			}
 		}
-	} else if rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID); err == nil && rec.State == monitor.RecoveredRunning {
-		if !force && (!created || !e.runtimeCreated(ctx, c)) {
-			return e.removeRefusal(ctx, c, monitor.StateRunning)
+	}
+	if !alive {
+		if rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID); err == nil && rec.State == monitor.RecoveredRunning {
+			if !force && (!created || !e.runtimeCreated(ctx, c)) {
+				return e.removeRefusal(ctx, c, monitor.StateRunning)
+			}
+			c.runtime().Kill(ctx, c.ID, syscall.SIGKILL, true)
 		}
-		c.runtime().Kill(ctx, c.ID, syscall.SIGKILL, true)
 	}
 	if err := c.runtime().Delete(ctx, c.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return fmt.Errorf("deleting %s in the runtime: %w", c.Name, err)
