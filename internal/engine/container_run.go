@@ -88,6 +88,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err := checkRun(o); err != nil {
 		return nil, err
 	}
+	warmRecordEncoders()
 	img, err := e.resolveRunImage(ctx, o.Image, o.Pull, o.Platform)
 	if err != nil {
 		return nil, err
