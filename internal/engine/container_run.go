@@ -179,7 +179,7 @@ func (e *Engine) resolveRunImage(ctx context.Context, ref, pull, platform string
 }
 
 func (e *Engine) localRunImage(ctx context.Context, ref, platform string) (*image, error) {
-	img, _, err := e.findImage(ctx, ref)
+	img, err := e.findRunImage(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
