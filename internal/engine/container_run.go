@@ -75,6 +75,7 @@ type RunOptions struct {
 // runtime. When the monitor cannot create it the error is a
 // *monitor.CreateError (its ExitCode says 126/127) and nothing is left.
 func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container, error) {
+	warmRecordEncoders()
 	restart, err := monitor.ParseRestartPolicy(o.Restart)
 	if err != nil {
 		return nil, err
@@ -88,7 +89,6 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err := checkRun(o); err != nil {
 		return nil, err
 	}
-	warmRecordEncoders()
 	img, err := e.resolveRunImage(ctx, o.Image, o.Pull, o.Platform)
 	if err != nil {
 		return nil, err
