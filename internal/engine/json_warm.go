@@ -3,7 +3,6 @@ package engine
 import (
 	"encoding/json"
 
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -17,13 +16,10 @@ import (
 // fsync; the cache is safe for concurrent use, so whichever Marshal comes
 // first simply finds the work done or shares it. Nothing is written.
 //
-// The image's manifest and config types go first: the decoder shares the
-// per-type field lists (encoding/json's cachedTypeFields) with the
-// encoder, and the lookup decodes them right away.
+// Only types the command encodes anyway are warmed: warming the image
+// types the lookup decodes would build encoders never used, extra CPU.
 func warmRecordEncoders() {
 	go func() {
-		_, _ = json.Marshal(&ocispec.Manifest{})
-		_, _ = json.Marshal(&ocispec.Image{})
 		_, _ = json.Marshal(&Container{})
 		_, _ = json.Marshal(&specs.Spec{})
 	}()
