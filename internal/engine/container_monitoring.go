@@ -71,9 +71,12 @@ func (e *Engine) resolveHealth(ctx context.Context, img *image, o MonitorOptions
 // imageHealth is Docker's config.Healthcheck of the image's config blob
 // (the OCI image config type has no such field); nil when none.
 func imageHealth(ctx context.Context, store *content.Store, img *image) *monitor.HealthConfig {
-	b, err := content.ReadBlob(ctx, store, img.loaded.Manifest.Config, registry.DefaultManifestLimit)
-	if err != nil {
-		return nil
+	b := img.configJSON
+	if b == nil {
+		var err error
+		if b, err = content.ReadBlob(ctx, store, img.loaded.Manifest.Config, registry.DefaultManifestLimit); err != nil {
+			return nil
+		}
 	}
 	var cfg struct {
 		Config struct {

@@ -75,6 +75,7 @@ type RunOptions struct {
 // runtime. When the monitor cannot create it the error is a
 // *monitor.CreateError (its ExitCode says 126/127) and nothing is left.
 func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container, error) {
+	warmRecordEncoders()
 	restart, err := monitor.ParseRestartPolicy(o.Restart)
 	if err != nil {
 		return nil, err
@@ -178,7 +179,7 @@ func (e *Engine) resolveRunImage(ctx context.Context, ref, pull, platform string
 }
 
 func (e *Engine) localRunImage(ctx context.Context, ref, platform string) (*image, error) {
-	img, _, err := e.findImage(ctx, ref)
+	img, err := e.findRunImage(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -231,21 +232,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	if len(chain) > 0 {
 		parent = chain[len(chain)-1].String()
 	}
-	ms, err := e.snaps.Prepare(ctx, c.SnapshotKey, parent)
-	if err != nil {
-		return monitor.Config{}, fmt.Errorf("preparing rootfs: %w", err)
-	}
 	dir := e.runDir(c.ID)
-	rootfs := filepath.Join(dir, "rootfs")
-	if err := os.MkdirAll(rootfs, 0o700); err != nil {
-		return monitor.Config{}, err
-	}
-	if err := mount.All(ms, rootfs); err != nil {
-		return monitor.Config{}, err
-	}
-	if err := e.mountVolumes(c, rootfs); err != nil {
-		return monitor.Config{}, err
-	}
 	hostname := c.ID[:12]
 	if o.Hostname != "" {
 		hostname = o.Hostname
@@ -254,7 +241,28 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 			hostname = h
 		}
 	}
-	files, err := writeEtcFiles(dir, hostname, o)
+	// The /etc files need nothing from the snapshot: they are written
+	// while Prepare waits on its commits (see etcFilesAsync).
+	etc := etcFilesAsync(dir, hostname, o)
+	ms, err := e.snaps.Prepare(ctx, c.SnapshotKey, parent)
+	if err != nil {
+		etc.wait()
+		return monitor.Config{}, fmt.Errorf("preparing rootfs: %w", err)
+	}
+	rootfs := filepath.Join(dir, "rootfs")
+	if err := os.MkdirAll(rootfs, 0o700); err != nil {
+		etc.wait()
+		return monitor.Config{}, err
+	}
+	if err := mount.All(ms, rootfs); err != nil {
+		etc.wait()
+		return monitor.Config{}, err
+	}
+	if err := e.mountVolumes(c, rootfs); err != nil {
+		etc.wait()
+		return monitor.Config{}, err
+	}
+	files, err := etc.wait()
 	if err != nil {
 		return monitor.Config{}, err
 	}

@@ -23,6 +23,9 @@ type image struct {
 	records []metadata.Image
 	loaded  registry.Image
 	loadErr error // the image's manifest or config could not be read
+	// configJSON is the config blob as read while loading, when kept
+	// (run's lookup keeps it for imageHealth); nil otherwise.
+	configJSON []byte
 }
 
 func (i *image) chainIDs() []digest.Digest {
@@ -120,7 +123,12 @@ func (e *Engine) loadImages(ctx context.Context) ([]*image, error) {
 // platform's, for an index). A record whose content cannot be read still
 // becomes an image, with loadErr set and the target digest as its ID.
 func (e *Engine) loadRecord(ctx context.Context, r metadata.Image) *image {
-	st := registry.Store{Content: e.content, Images: fixedRecord{r}}
+	return loadRecordFrom(ctx, e.content, r)
+}
+
+// loadRecordFrom is loadRecord reading blobs through cs.
+func loadRecordFrom(ctx context.Context, cs registry.ContentStore, r metadata.Image) *image {
+	st := registry.Store{Content: cs, Images: fixedRecord{r}}
 	loaded, err := registry.Load(ctx, st, r.Name)
 	img := &image{loaded: loaded, loadErr: err, id: r.Target.Digest.String()}
 	if err == nil {

@@ -39,7 +39,7 @@ func (d *imageDB) with(fn func(*metadata.Store) error) error {
 }
 
 func (d *imageDB) Get(ctx context.Context, name string) (img metadata.Image, err error) {
-	err = d.with(func(s *metadata.Store) error { img, err = s.Get(ctx, name); return err })
+	err = d.view(func(s *metadata.Store) error { img, err = s.Get(ctx, name); return err })
 	return img, err
 }
 
@@ -54,7 +54,7 @@ func (d *imageDB) Update(ctx context.Context, in metadata.Image, fields ...strin
 }
 
 func (d *imageDB) List(ctx context.Context) (imgs []metadata.Image, err error) {
-	err = d.with(func(s *metadata.Store) error { imgs, err = s.List(ctx); return err })
+	err = d.view(func(s *metadata.Store) error { imgs, err = s.List(ctx); return err })
 	return imgs, err
 }
 
