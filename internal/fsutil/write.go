@@ -11,6 +11,12 @@ import (
 // same directory, written, chmod'ed to perm, synced, then renamed over
 // path. On error nothing but the old file remains.
 func WriteFile(path string, b []byte, perm os.FileMode) error {
+	return replace(path, b, perm, true)
+}
+
+// replace writes b to a temporary file next to path and renames it over
+// path, fsyncing the file first when sync is set.
+func replace(path string, b []byte, perm os.FileMode, sync bool) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -19,7 +25,7 @@ func WriteFile(path string, b []byte, perm os.FileMode) error {
 	if err == nil {
 		err = f.Chmod(perm)
 	}
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
