@@ -70,6 +70,17 @@ func (e *env) config(script string, edits ...func(*specs.Spec)) monitor.Config {
 
 func (e *env) spawn(cfg monitor.Config) *monitor.Client {
 	e.t.Helper()
+	c, pid := e.spawnPid(cfg)
+	if pid <= 0 {
+		e.t.Fatalf("Spawn returned init pid %d", pid)
+	}
+	return c
+}
+
+// spawnPid spawns a monitor for cfg, failing the test with the monitor's
+// log when it does not come up.
+func (e *env) spawnPid(cfg monitor.Config) (*monitor.Client, int) {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, pid, err := monitor.Spawn(ctx, e.bin, cfg)
@@ -77,10 +88,7 @@ func (e *env) spawn(cfg monitor.Config) *monitor.Client {
 		b, _ := os.ReadFile(filepath.Join(e.dir, "monitor.log"))
 		e.t.Fatalf("Spawn: %v\nmonitor log:\n%s", err, b)
 	}
-	if pid <= 0 {
-		e.t.Fatalf("Spawn returned init pid %d", pid)
-	}
-	return c
+	return c, pid
 }
 
 func (e *env) wait(c *monitor.Client) monitor.Status {

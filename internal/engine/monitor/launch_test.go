@@ -18,13 +18,7 @@ import (
 func (e *env) spawnDeferred(cfg monitor.Config) *monitor.Client {
 	e.t.Helper()
 	cfg.CreateOnStart = true
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, _, err := monitor.Spawn(ctx, e.bin, cfg)
-	if err != nil {
-		b, _ := os.ReadFile(filepath.Join(e.dir, "monitor.log"))
-		e.t.Fatalf("Spawn: %v\nmonitor log:\n%s", err, b)
-	}
+	c, _ := e.spawnPid(cfg)
 	return c
 }
 
