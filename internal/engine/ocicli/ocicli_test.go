@@ -131,17 +131,21 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
+// unstartable are programs a runtime cannot start, with the exit code
+// each must map to.
+var unstartable = []struct {
+	name string
+	args []string
+	want int
+}{
+	{"missing-in-path", []string{"no-such-program"}, 127},
+	{"missing-path", []string{"/no/such/program"}, 127},
+	{"not-executable", []string{"/etc/passwd"}, 126},
+}
+
 func TestCreateFailuresMapToExitCodes(t *testing.T) {
 	for rtName, bin := range runtimes(t) {
-		for _, tc := range []struct {
-			name string
-			args []string
-			want int
-		}{
-			{"missing-in-path", []string{"no-such-program"}, 127},
-			{"missing-path", []string{"/no/such/program"}, 127},
-			{"not-executable", []string{"/etc/passwd"}, 126},
-		} {
+		for _, tc := range unstartable {
 			t.Run(rtName+"/"+tc.name, func(t *testing.T) {
 				ctx := context.Background()
 				r, id := setup(t, bin)

@@ -48,15 +48,7 @@ func TestRunDetach(t *testing.T) {
 // same 127/126 as a failed Create.
 func TestRunFailuresMapToExitCodes(t *testing.T) {
 	for rtName, bin := range runtimes(t) {
-		for _, tc := range []struct {
-			name string
-			args []string
-			want int
-		}{
-			{"missing-in-path", []string{"no-such-program"}, 127},
-			{"missing-path", []string{"/no/such/program"}, 127},
-			{"not-executable", []string{"/etc/passwd"}, 126},
-		} {
+		for _, tc := range unstartable {
 			t.Run(rtName+"/"+tc.name, func(t *testing.T) {
 				r, id := setup(t, bin)
 				bundle := fixture.Bundle(t, func(s *specs.Spec) { s.Process.Args = tc.args })
