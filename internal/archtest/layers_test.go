@@ -26,6 +26,7 @@ var layers = []layer{
 	{name: "leaf", prefixes: []string{
 		"internal/errdefs", "internal/logging", "internal/mount", "internal/version",
 		"internal/linux", "internal/testgate", "internal/archtest", "internal/units", "internal/fsutil",
+		"internal/procwait",
 	}},
 	{name: "fixture", prefixes: []string{"internal/fixture"}, mayUse: []string{"leaf"}},
 	{name: "runtime", prefixes: []string{"internal/runtime/"}, mayUse: []string{"leaf"},

@@ -12,9 +12,8 @@ import (
 // that container's /etc/hosts, /etc/resolv.conf and /etc/hostname (bound
 // from its run directory, so later rewrites reach both) and its host
 // name, as Docker does: they describe the network both are on.
-func (e *Engine) shareEtcFiles(c *Container, spec *specs.Spec) {
-	target, ok := strings.CutPrefix(c.Net.Mode, "container:")
-	if !ok {
+func (e *Engine) shareEtcFiles(target string, spec *specs.Spec) {
+	if target == "" {
 		return
 	}
 	dir := e.runDir(target)

@@ -137,11 +137,10 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
+	// The network's plugins and the rootfs are independent: attach while
+	// the snapshot is prepared and mounted (bundle_overlap.go).
 	var cfg monitor.Config
-	if o.Network, err = e.setupNetwork(ctx, c, netPlan, o.Hostname); err == nil {
-		cfg, err = e.prepareBundle(ctx, c, img, o, specMounts(c, plan))
-	}
-	if err == nil {
+	if cfg, err = e.networkAndBundle(ctx, c, img, &o, netPlan, specMounts(c, plan)); err == nil {
 		e.refreshPeers(c, nil)
 		err = e.spawnMonitor(ctx, c, rt, cfg, o)
 	}
@@ -224,9 +223,17 @@ func helperBinary(name string) (string, error) {
 	return p, nil
 }
 
-// prepareBundle makes the snapshot, mounts it, writes the /etc files and
-// config.json, and returns the monitor's config.
-func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o RunOptions, mounts []specs.Mount) (monitor.Config, error) {
+// preparedRootfs is what prepareRootfs made: the mounted rootfs, the
+// container's hostname and the paths of its /etc files.
+type preparedRootfs struct {
+	rootfs, hostname string
+	files            [3]string
+}
+
+// prepareRootfs makes the snapshot, mounts it with the container's
+// volumes and writes the /etc files. It only reads c, so it may run while
+// the network is set up (which writes c.Net and saves the record).
+func (e *Engine) prepareRootfs(ctx context.Context, c *Container, img *image, o RunOptions) (preparedRootfs, error) {
 	chain := img.chainIDs()
 	parent := ""
 	if len(chain) > 0 {
@@ -247,25 +254,34 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	ms, err := e.snaps.Prepare(ctx, c.SnapshotKey, parent)
 	if err != nil {
 		etc.wait()
-		return monitor.Config{}, fmt.Errorf("preparing rootfs: %w", err)
+		return preparedRootfs{}, fmt.Errorf("preparing rootfs: %w", err)
 	}
 	rootfs := filepath.Join(dir, "rootfs")
 	if err := os.MkdirAll(rootfs, 0o700); err != nil {
 		etc.wait()
-		return monitor.Config{}, err
+		return preparedRootfs{}, err
 	}
 	if err := mount.All(ms, rootfs); err != nil {
 		etc.wait()
-		return monitor.Config{}, err
+		return preparedRootfs{}, err
 	}
 	if err := e.mountVolumes(c, rootfs); err != nil {
 		etc.wait()
-		return monitor.Config{}, err
+		return preparedRootfs{}, err
 	}
 	files, err := etc.wait()
 	if err != nil {
-		return monitor.Config{}, err
+		return preparedRootfs{}, err
 	}
+	return preparedRootfs{rootfs: rootfs, hostname: hostname, files: files}, nil
+}
+
+// writeConfig generates the spec for the prepared rootfs and writes
+// config.json; it returns the spec's command line for the record. It only
+// reads c's ID and Name; shareFrom is the container whose /etc files a
+// --network container:ID shares ("" for none).
+func (e *Engine) writeConfig(c *Container, img *image, o RunOptions, root preparedRootfs, mounts []specs.Mount, shareFrom string) ([]string, error) {
+	dir, rootfs, hostname, files := e.runDir(c.ID), root.rootfs, root.hostname, root.files
 	// The default profile depends on the capabilities specgen computes, so
 	// a placeholder goes in and, if it survives, is rebuilt for them (the
 	// bounding set: a non-root user may gain those through setuid files).
@@ -279,28 +295,24 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	o.Settings.specOptions(&sopts)
 	spec, err := specgen.Generate(img.loaded.Config.Config, rootfs, sopts)
 	if err != nil {
-		return monitor.Config{}, err
+		return nil, err
 	}
-	e.shareEtcFiles(c, spec)
+	e.shareEtcFiles(shareFrom, spec)
 	if spec.Linux.Seccomp == defaultSeccomp { // no --security-opt replaced it
 		spec.Linux.Seccomp = seccompdefault.Profile(spec.Process.Capabilities.Bounding)
 	}
 	if o.NanoCPUs > 0 { // inspect shows --cpus as NanoCpus, as `cais update` keeps it
 		spec.Annotations[annotationNanoCPUs] = strconv.FormatInt(o.NanoCPUs, 10)
 	}
-	c.Command = spec.Process.Args
-	if err := e.saveContainer(c); err != nil {
-		return monitor.Config{}, err
-	}
 	b, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
-		return monitor.Config{}, err
+		return nil, err
 	}
 	// The bundle is in the runroot, gone after a reboot: no fsync.
 	if err := fsutil.Replace(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
-		return monitor.Config{}, err
+		return nil, err
 	}
-	return monitor.Config{ID: c.ID, Bundle: dir, Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}, nil
+	return spec.Process.Args, nil
 }
 
 // writeEtcFiles writes hosts, resolv.conf and hostname into dir and

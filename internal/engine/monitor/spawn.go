@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/cais-project/cais/internal/procwait"
 )
 
 // stageEnv marks the second stage of the double fork.
@@ -83,7 +85,7 @@ func Spawn(ctx context.Context, binary string, cfg Config) (*Client, int, error)
 	if err != nil {
 		return nil, 0, fmt.Errorf("starting monitor: %w", err)
 	}
-	go cmd.Wait()
+	go procwait.Wait(cmd)
 	// The pipe ends when the monitor reported or died.
 	if d, ok := ctx.Deadline(); ok {
 		pr.SetReadDeadline(d)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cais-project/cais/internal/procwait"
 )
 
 // becomeSubreaper makes orphaned descendants (the container's init, once
@@ -25,6 +27,7 @@ func becomeSubreaper() error {
 // child (the runtime did not leave it to us) it waits through a pidfd and
 // returns -1: the code is unknown.
 func waitExit(pid int) int {
+	procwait.Exited(pid)
 	var ws unix.WaitStatus
 	for {
 		_, err := unix.Wait4(pid, &ws, 0, nil)
@@ -32,7 +35,7 @@ func waitExit(pid int) int {
 			continue
 		}
 		if err != nil {
-			waitPidfd(pid)
+			procwait.Exited(pid) // not our child: wait without reaping
 			return -1
 		}
 		break
@@ -41,20 +44,6 @@ func waitExit(pid int) int {
 		return 128 + int(ws.Signal())
 	}
 	return ws.ExitStatus()
-}
-
-func waitPidfd(pid int) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return // gone already
-	}
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for {
-		if _, err := unix.Poll(fds, -1); err != unix.EINTR {
-			return
-		}
-	}
 }
 
 // receivePty accepts one connection on l and returns the file descriptor

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+
+	"github.com/cais-project/cais/internal/procwait"
 )
 
 // Runtime is one OCI runtime binary and its global flags. The zero value
@@ -91,7 +93,7 @@ func (r Runtime) run(ctx context.Context, c call) (result, error) {
 		cmd.Stdout = &stdout
 		cmd.Stderr = errOut
 	}
-	runErr := cmd.Run()
+	runErr := procwait.Run(cmd)
 	if runErr == nil {
 		return result{stdout: stdout.Bytes()}, nil
 	}
