@@ -60,7 +60,7 @@ func (s *Store) cni() (*libcni.CNIConfig, error) {
 				p, strings.Join(path, ":"), errdefs.ErrNotFound)
 		}
 	}
-	return libcni.NewCNIConfigWithCacheDir(path, s.cacheDir(), nil), nil
+	return libcni.NewCNIConfigWithCacheDir(path, s.cacheDir(), &pluginExec{}), nil
 }
 
 func havePlugin(dirs []string, name string) bool {
