@@ -31,7 +31,6 @@ func Main() {
 		return
 	}
 	runtime.LockOSThread()
-	go warmDecoder()
 	conn := initproto.New(sync)
 	cfg, err := conn.ReceiveConfig()
 	if err != nil {
