@@ -30,6 +30,9 @@ func Main() {
 	if !ok {
 		return
 	}
+	// Set by the runtime for this process only (one P, fewer threads);
+	// hooks and the program get the environment the spec gives them.
+	os.Unsetenv("GOMAXPROCS")
 	runtime.LockOSThread()
 	conn := initproto.New(sync)
 	cfg, err := conn.ReceiveConfig()

@@ -91,9 +91,12 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 	o.cfg.PreserveFDs = o.preserveFDs
 
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
-		Args:       []string{"cais-runtime", "init"},
-		Env:        []string{nsenter.EnvName + "=" + strconv.Itoa(syncFD)},
+		Path: "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
+		Args: []string{"cais-runtime", "init"},
+		// One P: the init does one thing at a time, and every extra
+		// thread Go starts for parallel work costs it a clone and page
+		// faults (bootstrap removes the variable again).
+		Env:        []string{nsenter.EnvName + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"},
 		ExtraFiles: extra,
 		Stdin:      o.io.Stdin,
 		Stdout:     o.io.Stdout,
