@@ -90,18 +90,20 @@ type Conn struct {
 func New(rw io.ReadWriter) *Conn { return &Conn{rw: rw} }
 
 // SendConfig (parent) sends the init configuration.
-func (c *Conn) SendConfig(cfg *Config) error { return c.send(typeConfig, cfg) }
+// The spec goes without linux.resources and other platforms' sections
+// (see wire.go).
+func (c *Conn) SendConfig(cfg *Config) error { return c.send(typeConfig, toWire(cfg)) }
 
 // ReceiveConfig (child) reads the init configuration.
 func (c *Conn) ReceiveConfig() (*Config, error) {
-	var cfg Config
-	if err := c.expect(typeConfig, MaxConfig, &cfg); err != nil {
+	var w wireConfig
+	if err := c.expect(typeConfig, MaxConfig, &w); err != nil {
 		return nil, err
 	}
-	if cfg.Spec == nil {
+	if w.Spec == nil {
 		return nil, fmt.Errorf("initproto: config without a spec")
 	}
-	return &cfg, nil
+	return w.config(), nil
 }
 
 // RequestHooks (child) asks the parent to run the prestart and createRuntime
