@@ -188,9 +188,6 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 	}
 	// The init is reparented when this process exits; a `run` in the
 	// foreground is a subreaper and reaps it itself.
-	if p.cmd != nil {
-		p.cmd.Process.Release()
-	}
 	return &Container{root: root, dir: dir, state: state}, nil
 }
 
