@@ -382,7 +382,7 @@ func (i *initProcess) user() error {
 	if err := i.caps.ApplyBounding(); err != nil {
 		return err
 	}
-	return i.caps.ApplyAroundUserChange(func() error { return process.SetUser(u, setgroupsAllowed()) })
+	return i.caps.ApplyAroundUserChange(func() error { return process.SetUser(u, setgroupsAllowed) })
 }
 
 func setgroupsAllowed() bool {
