@@ -9,7 +9,7 @@ import (
 )
 
 // The config travels in a compact binary form of the Go value itself,
-// walked by reflection: a struct's exported fields in order, each value as
+// walked by reflection: a struct's fields in order, each value as
 // varints and length-prefixed bytes, with no names and no type
 // descriptions. That is sound because both ends are one executable (the
 // init is this binary, started from a sealed clone of itself), so they
@@ -30,7 +30,9 @@ import (
 //	slice, map           uvarint 0 for nil, else length+1, then the elements
 //	                     (a map: key, value, key, value...)
 //	pointer              uvarint 0 for nil, else 1 and the value
-//	struct               exported fields in declaration order
+//	struct               fields in declaration order (all exported: a
+//	                     struct with unexported fields, such as
+//	                     time.Time, is refused rather than lost)
 //	array                the elements
 //	interface            only nil (uvarint 0); anything else is refused
 
@@ -103,7 +105,8 @@ func (e *encoder) value(v reflect.Value) error {
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
 			if !t.Field(i).IsExported() {
-				continue
+				// It would silently arrive as its zero value.
+				return fmt.Errorf("cannot encode %s's unexported field %s", t, t.Field(i).Name)
 			}
 			if err := e.value(v.Field(i)); err != nil {
 				return fmt.Errorf("%s.%s: %w", t.Name(), t.Field(i).Name, err)
@@ -258,7 +261,7 @@ func (d *decoder) value(v reflect.Value) error {
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
 			if !t.Field(i).IsExported() {
-				continue
+				return fmt.Errorf("cannot decode %s's unexported field %s", t, t.Field(i).Name)
 			}
 			if err := d.value(v.Field(i)); err != nil {
 				return fmt.Errorf("%s.%s: %w", t.Name(), t.Field(i).Name, err)

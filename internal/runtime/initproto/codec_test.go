@@ -122,6 +122,13 @@ func TestCodecRefusesBadInput(t *testing.T) {
 	if _, err := marshal(&withInterface{X: 1}); err == nil {
 		t.Error("a non-nil interface was encoded")
 	}
+	type withHidden struct {
+		A string
+		b int
+	}
+	if _, err := marshal(&withHidden{A: "a", b: 1}); err == nil || !strings.Contains(err.Error(), "unexported field b") {
+		t.Errorf("a struct with an unexported field: got %v", err)
+	}
 }
 
 // The config travels through the conversation in this form.
