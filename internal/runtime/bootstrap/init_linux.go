@@ -30,8 +30,10 @@ func Main() {
 	if !ok {
 		return
 	}
+	// Set by the runtime for this process only (one P, fewer threads);
+	// hooks and the program get the environment the spec gives them.
+	os.Unsetenv("GOMAXPROCS")
 	runtime.LockOSThread()
-	go warmDecoder()
 	conn := initproto.New(sync)
 	cfg, err := conn.ReceiveConfig()
 	if err != nil {
@@ -380,7 +382,7 @@ func (i *initProcess) user() error {
 	if err := i.caps.ApplyBounding(); err != nil {
 		return err
 	}
-	return i.caps.ApplyAroundUserChange(func() error { return process.SetUser(u, setgroupsAllowed()) })
+	return i.caps.ApplyAroundUserChange(func() error { return process.SetUser(u, setgroupsAllowed) })
 }
 
 func setgroupsAllowed() bool {

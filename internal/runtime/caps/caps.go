@@ -2,9 +2,6 @@ package caps
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -58,9 +55,6 @@ var byName = map[string]int{
 	"CAP_CHECKPOINT_RESTORE": unix.CAP_CHECKPOINT_RESTORE,
 }
 
-// lastCapPath is where the running kernel says its highest capability number.
-const lastCapPath = "/proc/sys/kernel/cap_last_cap"
-
 // Set is the parsed, validated capability configuration of one process: a
 // bit mask per set (bit n is capability n). Only Parse makes one. A Set is
 // immutable and safe to share; applying it is not (see the package comment
@@ -74,7 +68,7 @@ type Set struct {
 // Parse validates the five capability sets of an OCI config (names like
 // "CAP_NET_ADMIN"). A name that is no Linux capability is an error of class
 // errdefs.ErrInvalidArgument naming the set and the name. A capability the
-// running kernel does not know (above /proc/sys/kernel/cap_last_cap) is
+// running kernel does not know (above its CAP_LAST_CAP) is
 // dropped, and a warning saying so is returned for the caller to log: runc
 // tolerates such names the same way, so configs written for newer kernels
 // still run on older ones.
@@ -82,23 +76,11 @@ type Set struct {
 // A nil c yields a Set with every set empty: a process gets no capability
 // the config does not list.
 func Parse(c *specs.LinuxCapabilities) (*Set, []string, error) {
-	last, err := readLastCap(lastCapPath)
+	last, err := kernelLastCap()
 	if err != nil {
 		return nil, nil, err
 	}
 	return parse(c, last)
-}
-
-func readLastCap(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, fmt.Errorf("reading the kernel's last capability: %w", err)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || n < 0 || n > 63 {
-		return 0, fmt.Errorf("reading the kernel's last capability: %s holds %q", path, strings.TrimSpace(string(b)))
-	}
-	return n, nil
 }
 
 func parse(c *specs.LinuxCapabilities, last int) (*Set, []string, error) {

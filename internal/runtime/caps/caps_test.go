@@ -3,7 +3,8 @@ package caps
 import (
 	"errors"
 	"os"
-	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -121,30 +122,19 @@ func TestNameTable(t *testing.T) {
 	}
 }
 
-func TestReadLastCap(t *testing.T) {
-	tests := []struct {
-		name, content string
-		want          int
-		wantErr       bool
-	}{
-		{name: "number", content: "40\n", want: 40},
-		{name: "garbage", content: "forty\n", wantErr: true},
-		{name: "too high for 64 bits", content: "64\n", wantErr: true},
+// The bisection finds the number the kernel publishes in procfs.
+func TestKernelLastCapMatchesProcfs(t *testing.T) {
+	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "cap_last_cap")
-			if err := os.WriteFile(p, []byte(tt.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			got, err := readLastCap(p)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("readLastCap() error = %v, wantErr %v", err, tt.wantErr)
-			}
-			if got != tt.want {
-				t.Errorf("readLastCap() = %d, want %d", got, tt.want)
-			}
-		})
+	want, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := kernelLastCap()
+	if err != nil || got != want {
+		t.Fatalf("kernelLastCap() = %d, %v; /proc/sys/kernel/cap_last_cap says %d", got, err, want)
 	}
 }
 

@@ -187,11 +187,10 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 		}
 	}
 	// The init is reparented when this process exits; a `run` in the
-	// foreground is a subreaper and reaps it itself.
-	if p.cmd != nil {
-		p.cmd.Process.Release()
-	}
-	return &Container{root: root, dir: dir, state: state}, nil
+	// foreground is a subreaper and reaps it itself, and starts and
+	// deletes through this value: the cgroup manager goes along, as
+	// looking it up again re-reads mountinfo.
+	return &Container{root: root, dir: dir, state: state, cg: cg}, nil
 }
 
 // validateParts checks the config with the same code that will apply it,

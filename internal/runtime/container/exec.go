@@ -88,9 +88,6 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 			return 0, fmt.Errorf("writing --pid-file: %w", err)
 		}
 	}
-	if proc.cmd != nil {
-		proc.cmd.Process.Release()
-	}
 	return proc.pid, nil
 }
 

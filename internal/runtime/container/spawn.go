@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 
@@ -47,8 +46,8 @@ type spawnOpts struct {
 // initProc is a started init: its pid, and the direct child to reap (the
 // nsenter intermediate, or the init itself).
 type initProc struct {
-	pid int
-	cmd *exec.Cmd
+	pid   int
+	child *child
 }
 
 // spawn starts the init, walks it through the nsenter handshake and the
@@ -90,24 +89,21 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 	}
 	o.cfg.PreserveFDs = o.preserveFDs
 
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
-		Args:       []string{"cais-runtime", "init"},
-		Env:        []string{nsenter.EnvName + "=" + strconv.Itoa(syncFD)},
-		ExtraFiles: extra,
-		Stdin:      o.io.Stdin,
-		Stdout:     o.io.Stdout,
-		Stderr:     o.io.Stderr,
-	}
+	path := "/proc/self/fd/" + strconv.Itoa(int(self.Fd()))
+	// One P: the init does one thing at a time, and every extra thread Go
+	// starts for parallel work costs it a clone and page faults (bootstrap
+	// removes the variable again).
+	env := []string{nsenter.EnvName + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"}
 	hs := nsenter.NewHandshake(parentEnd)
 	if err := hs.Send(o.req); err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	c, err := startChild(path, []string{"cais-runtime", "init"}, env, o.io, extra)
+	if err != nil {
 		return nil, fmt.Errorf("starting the container's init: %w", err)
 	}
 	childEnd.Close()
-	p = &initProc{cmd: cmd}
+	p = &initProc{child: c}
 	defer func() {
 		if err != nil {
 			p.kill()
@@ -146,10 +142,11 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 	}
 	if p.pid != first {
 		// The intermediate process exits at once; reap it.
-		if err := cmd.Wait(); err != nil {
+		err := p.child.wait()
+		p.child = nil
+		if err != nil {
 			return p, fmt.Errorf("nsenter intermediate process: %w", err)
 		}
-		p.cmd = nil
 	}
 	if !o.cfg.Exec {
 		if _, err := conn.AwaitHookRequest(); err != nil {
@@ -175,13 +172,13 @@ func (p *initProc) explain(err error) error {
 	if errors.Is(err, initproto.ErrChild) || errors.Is(err, nsenter.ErrConstructor) {
 		return err
 	}
-	if p.cmd != nil && p.cmd.Process != nil {
-		p.cmd.Process.Kill()
-		if werr := p.cmd.Wait(); werr != nil {
-			p.cmd = nil
+	if p.child != nil {
+		p.child.kill()
+		werr := p.child.wait()
+		p.child = nil
+		if werr != nil {
 			return fmt.Errorf("container init exited before it was ready (%v): %w", werr, err)
 		}
-		p.cmd = nil
 	}
 	return err
 }
@@ -191,10 +188,10 @@ func (p *initProc) kill() {
 	if p.pid > 0 {
 		unix.Kill(p.pid, unix.SIGKILL)
 	}
-	if p.cmd != nil && p.cmd.Process != nil {
-		p.cmd.Process.Kill()
-		p.cmd.Wait()
-		p.cmd = nil
+	if p.child != nil {
+		p.child.kill()
+		p.child.wait()
+		p.child = nil
 	}
 	if p.pid > 0 {
 		// Not our child when nsenter forked: wait until it is gone.

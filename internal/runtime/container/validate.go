@@ -42,12 +42,25 @@ func LoadSpec(bundle string) (*Config, error) {
 	}
 	// Like a json.Decoder (as runc reads it), what follows the first
 	// value is ignored.
-	var s specs.Spec
+	var s linuxSpec
 	d := json.NewDecoder(bytes.NewReader(b))
 	if err := d.Decode(&s); err != nil {
 		return nil, invalid("%s: %v", path, err)
 	}
-	return &Config{Spec: &s, JSON: b[:d.InputOffset()]}, nil
+	return &Config{Spec: &s.Spec, JSON: b[:d.InputOffset()]}, nil
+}
+
+// linuxSpec decodes config.json leaving other platforms' sections as raw
+// JSON, which nothing here reads: a fresh process's encoding/json analyses
+// every struct type reachable from the one it decodes, and those sections
+// are about a quarter of specs.Spec's types.
+type linuxSpec struct {
+	specs.Spec
+	Solaris json.RawMessage `json:"solaris,omitempty"`
+	Windows json.RawMessage `json:"windows,omitempty"`
+	VM      json.RawMessage `json:"vm,omitempty"`
+	ZOS     json.RawMessage `json:"zos,omitempty"`
+	FreeBSD json.RawMessage `json:"freebsd,omitempty"`
 }
 
 var namespaceFlags = map[specs.LinuxNamespaceType]bool{

@@ -11,8 +11,9 @@
 //
 // and either side may report a failure instead (child Fail, which the
 // parent's next Await returns as an error). Messages are a 4-byte type, a
-// 4-byte length and a JSON body; lengths are checked against per-type limits
-// before anything is allocated.
+// 4-byte length and a body: JSON, except the config's, a binary form of the
+// Go value (codec.go); lengths are checked against per-type limits before
+// anything is allocated.
 package initproto
 
 import (
@@ -90,13 +91,25 @@ type Conn struct {
 func New(rw io.ReadWriter) *Conn { return &Conn{rw: rw} }
 
 // SendConfig (parent) sends the init configuration.
-func (c *Conn) SendConfig(cfg *Config) error { return c.send(typeConfig, cfg) }
+// The spec goes without linux.resources and other platforms' sections
+// (wire.go), in the binary form of codec.go.
+func (c *Conn) SendConfig(cfg *Config) error {
+	body, err := marshal(pruned(cfg))
+	if err != nil {
+		return fmt.Errorf("initproto: encoding the config: %w", err)
+	}
+	return c.write(typeConfig, body)
+}
 
 // ReceiveConfig (child) reads the init configuration.
 func (c *Conn) ReceiveConfig() (*Config, error) {
-	var cfg Config
-	if err := c.expect(typeConfig, MaxConfig, &cfg); err != nil {
+	body, err := c.expectBody(typeConfig, MaxConfig)
+	if err != nil {
 		return nil, err
+	}
+	var cfg Config
+	if err := unmarshal(body, &cfg); err != nil {
+		return nil, fmt.Errorf("initproto: decoding the config: %w", err)
 	}
 	if cfg.Spec == nil {
 		return nil, fmt.Errorf("initproto: config without a spec")
@@ -142,6 +155,10 @@ func (c *Conn) send(typ uint32, v any) error {
 	if err != nil {
 		return fmt.Errorf("initproto: encoding message %#x: %w", typ, err)
 	}
+	return c.write(typ, body)
+}
+
+func (c *Conn) write(typ uint32, body []byte) error {
 	if len(body) > limit(typ) {
 		return fmt.Errorf("initproto: message %#x of %d bytes exceeds %d", typ, len(body), limit(typ))
 	}
@@ -164,24 +181,34 @@ func limit(typ uint32) int {
 
 // expect reads one message of type want (or an error report) into v.
 func (c *Conn) expect(want uint32, max int, v any) error {
-	typ, body, err := read(c.rw, max)
+	body, err := c.expectBody(want, max)
 	if err != nil {
 		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("initproto: decoding message %#x: %w", want, err)
+	}
+	return nil
+}
+
+// expectBody reads one message of type want (or an error report, which
+// it returns as an error) and returns its body.
+func (c *Conn) expectBody(want uint32, max int) ([]byte, error) {
+	typ, body, err := read(c.rw, max)
+	if err != nil {
+		return nil, err
 	}
 	if typ == typeError {
 		var f failure
 		if err := json.Unmarshal(body, &f); err != nil {
-			return fmt.Errorf("initproto: undecodable error report: %w", err)
+			return nil, fmt.Errorf("initproto: undecodable error report: %w", err)
 		}
-		return fmt.Errorf("%w: %s", ErrChild, f.Message)
+		return nil, fmt.Errorf("%w: %s", ErrChild, f.Message)
 	}
 	if typ != want {
-		return fmt.Errorf("initproto: got message %#x, want %#x", typ, want)
+		return nil, fmt.Errorf("initproto: got message %#x, want %#x", typ, want)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("initproto: decoding message %#x: %w", typ, err)
-	}
-	return nil
+	return body, nil
 }
 
 func read(r io.Reader, max int) (uint32, []byte, error) {

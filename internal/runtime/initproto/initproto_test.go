@@ -107,3 +107,50 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// The init gets the spec without linux.resources and other platforms'
+// sections, everything else intact; the sender's config is not changed.
+func TestConfigLeavesOutWhatTheInitNeverReads(t *testing.T) {
+	parent, child := pair(t)
+	limit := int64(100)
+	sent := &Config{ID: "c1", Bundle: "/b", FifoFD: 5, CgroupPaths: map[string]string{"memory": "/sys/fs/cgroup/memory/c1"},
+		Spec: &specs.Spec{
+			Version: specs.Version, Hostname: "h",
+			Process: &specs.Process{Args: []string{"sh"}, Env: []string{"A=1"}, Cwd: "/"},
+			Mounts:  []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}},
+			Linux: &specs.Linux{
+				Namespaces:  []specs.LinuxNamespace{{Type: specs.PIDNamespace}},
+				Sysctl:      map[string]string{"net.ipv4.ip_forward": "1"},
+				Resources:   &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}},
+				Seccomp:     &specs.LinuxSeccomp{ListenerPath: "/run/agent.sock"},
+				MaskedPaths: []string{"/proc/kcore"},
+			},
+			Windows: &specs.Windows{LayerFolders: []string{`C:\l`}},
+			VM:      &specs.VM{Hypervisor: specs.VMHypervisor{Path: "/qemu"}},
+		}}
+	before := cmp.Diff(nil, sent)
+	want := *sent
+	spec := *sent.Spec
+	linux := *spec.Linux
+	linux.Resources = nil
+	spec.Linux, spec.Windows, spec.VM = &linux, nil, nil
+	want.Spec = &spec
+
+	got := make(chan *Config, 1)
+	go func() {
+		cfg, err := child.ReceiveConfig()
+		if err != nil {
+			t.Error(err)
+		}
+		got <- cfg
+	}()
+	if err := parent.SendConfig(sent); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := <-got; !cmp.Equal(cfg, &want) {
+		t.Errorf("received config differs: %s", cmp.Diff(&want, cfg))
+	}
+	if after := cmp.Diff(nil, sent); after != before || sent.Spec.Linux.Resources == nil || sent.Spec.Windows == nil {
+		t.Error("SendConfig changed the sender's config")
+	}
+}

@@ -17,17 +17,23 @@ import (
 //
 // Each of these calls is broadcast to every thread of the process, so the
 // ones that would change nothing (the common root:root case) are skipped.
-func SetUser(u specs.User, setgroupsAllowed bool) error {
-	if setgroupsAllowed && !sameGroups(u.AdditionalGids) {
+// setgroupsAllowed is asked only when setgroups fails with EPERM: whether
+// the user namespace denies it (then the groups stay, which is an error
+// only if the config lists some) or the process lacks the capability.
+func SetUser(u specs.User, setgroupsAllowed func() bool) error {
+	if !sameGroups(u.AdditionalGids) {
 		gids := make([]int, len(u.AdditionalGids))
 		for i, g := range u.AdditionalGids {
 			gids[i] = int(g)
 		}
-		if err := unix.Setgroups(gids); err != nil {
+		err := unix.Setgroups(gids)
+		if errors.Is(err, unix.EPERM) && !setgroupsAllowed() {
+			if len(gids) > 0 {
+				return fmt.Errorf("process.user.additionalGids: setgroups is denied in this user namespace")
+			}
+		} else if err != nil {
 			return fmt.Errorf("setgroups(%v): %w", gids, err)
 		}
-	} else if len(u.AdditionalGids) > 0 {
-		return fmt.Errorf("process.user.additionalGids: setgroups is denied in this user namespace")
 	}
 	if r, e, s := unix.Getresgid(); r != int(u.GID) || e != int(u.GID) || s != int(u.GID) {
 		if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {

@@ -15,7 +15,8 @@
 //
 // Every path inside the rootfs (mount destinations, created mountpoints, /dev
 // entries, masked paths) is resolved relative to a handle on the rootfs with
-// openat2(RESOLVE_IN_ROOT) (filepath-securejoin's pathrs-lite) and mounted
+// openat2(RESOLVE_IN_ROOT) (directly, or through filepath-securejoin's
+// pathrs-lite to create what is missing) and mounted
 // onto that handle with the new mount API (open_tree, fsopen/fsmount,
 // move_mount, mount_setattr), never by joining strings, so a symlink in the
 // image cannot redirect a mount to the host.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 
 	"github.com/cais-project/cais/internal/errdefs"
@@ -53,7 +52,7 @@ func (p *Plan) Finalize() error {
 
 // openExisting opens cpath in root; (nil, nil) if it does not exist.
 func openExisting(root *os.File, cpath string) (*os.File, error) {
-	h, err := pathrs.OpenatInRoot(root, cpath)
+	h, err := openInRoot(root, cpath)
 	if errors.Is(err, unix.ENOENT) {
 		return nil, nil
 	}

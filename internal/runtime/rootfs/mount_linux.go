@@ -178,6 +178,27 @@ func fsLog(fsfd int) string {
 	return " (" + strings.Join(msgs, "; ") + ")"
 }
 
+// openInRoot opens dst in root as an O_PATH handle, following symlinks as
+// if root were "/" and refusing magic links: openat2 with RESOLVE_IN_ROOT,
+// whose result the kernel keeps inside root. pathrs.OpenatInRoot does the
+// same and then reads the handle's path back through procfs (a readlink
+// and a 4 KiB buffer per call) only to name the *os.File.
+func openInRoot(root *os.File, dst string) (*os.File, error) {
+	how := &unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	for try := 0; ; try++ {
+		fd, err := unix.Openat2(int(root.Fd()), dst, how)
+		// EAGAIN: a rename or mount raced the lookup; the kernel asks
+		// for a retry rather than risk resolving outside root.
+		if (err == unix.EAGAIN && try < 64) || err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "openat2", Path: dst, Err: err}
+		}
+		return os.NewFile(uintptr(fd), dst), nil
+	}
+}
+
 // errSymlink marks a protected path that goes through a symlink.
 var errSymlink = errors.New("is a symlink in the rootfs")
 
@@ -222,7 +243,7 @@ func mountpoint(root *os.File, dst string, dir, protected bool) (*os.File, error
 			f.Close()
 		}
 	}
-	h, err := pathrs.OpenatInRoot(root, dst)
+	h, err := openInRoot(root, dst)
 	if errors.Is(err, unix.ENOENT) {
 		h, err = createMountpoint(root, dst, dir)
 	}
