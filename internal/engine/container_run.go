@@ -20,7 +20,6 @@ import (
 	"github.com/cais-project/cais/internal/engine/specgen"
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/fsutil"
-	"github.com/cais-project/cais/internal/mount"
 )
 
 // RunOptions are what `cais run` asks for.
@@ -254,7 +253,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 		etc.wait()
 		return monitor.Config{}, err
 	}
-	if err := mount.All(ms, rootfs); err != nil {
+	if err := mountRootfs(ms, rootfs, c.AutoRemove); err != nil {
 		etc.wait()
 		return monitor.Config{}, err
 	}
