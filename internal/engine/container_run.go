@@ -88,15 +88,24 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err := checkRun(o); err != nil {
 		return nil, err
 	}
+	id, err := newContainerID()
+	if err != nil {
+		return nil, err
+	}
+	pm := e.prespawnMonitor(id) // container_prespawn.go
+	c, err := e.createContainer(ctx, o, id, restart, pm)
+	if err != nil {
+		pm.abort()
+	}
+	return c, err
+}
+
+func (e *Engine) createContainer(ctx context.Context, o RunOptions, id string, restart monitor.RestartPolicy, pm *pendingMonitor) (*Container, error) {
 	img, err := e.resolveRunImage(ctx, o.Image, o.Pull, o.Platform)
 	if err != nil {
 		return nil, err
 	}
 	rt, err := e.runtimeFor(o.Runtime)
-	if err != nil {
-		return nil, err
-	}
-	id, err := newContainerID()
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +151,7 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	}
 	if err == nil {
 		e.refreshPeers(c, nil)
-		err = e.spawnMonitor(ctx, c, rt, cfg, o)
+		err = e.startMonitor(ctx, c, rt, cfg, o, pm)
 	}
 	if err != nil {
 		e.cleanup(ctx, c)
@@ -309,6 +318,12 @@ func writeEtcFiles(dir, hostname string, o RunOptions) ([3]string, error) {
 }
 
 func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions) error {
+	return e.startMonitor(ctx, c, rt, cfg, o, nil)
+}
+
+// startMonitor hands cfg to pm, the monitor prespawned for c, or without
+// one spawns a monitor.
+func (e *Engine) startMonitor(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions, pm *pendingMonitor) error {
 	bin, err := helperBinary("cais-monitor")
 	if err != nil {
 		return err
@@ -336,6 +351,10 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 		cfg.Cleanup = append(cfg.Cleanup[:5], append([]string{"--cni-path", strings.Join(e.opts.CNIPath, ":")}, cfg.Cleanup[5:]...)...)
 	}
 	// The monitor must outlive this command: never tie it to ctx.
+	if pm != nil {
+		_, _, err = pm.p.Start(context.WithoutCancel(ctx), cfg)
+		return err
+	}
 	_, _, err = monitor.Spawn(context.WithoutCancel(ctx), bin, cfg)
 	return err
 }
