@@ -1,6 +1,11 @@
 package engine
 
-import "github.com/cais-project/cais/internal/engine/monitor"
+import (
+	"context"
+
+	"github.com/cais-project/cais/internal/engine/monitor"
+	"github.com/cais-project/cais/internal/engine/ocicli"
+)
 
 // pendingMonitor is the monitor CreateContainer starts before its create
 // work (monitor.Prespawn): its Go start-up then overlaps the image
@@ -28,4 +33,30 @@ func (pm *pendingMonitor) abort() {
 	if pm != nil {
 		pm.p.Abort()
 	}
+}
+
+// startMonitorSaving saves c's record (now with its command: a synced
+// write, 1-2 ms here) while the monitor gets its config and comes up,
+// instead of before. Only when nothing runs before the caller's start
+// request: a run -d container may be done, and a --rm one removed with
+// its record, before the save would land. A record that cannot be saved
+// after the monitor came up is an error for the create, and the
+// container is removed as rm -f does; the caller's cleanup then finds
+// nothing left.
+func (e *Engine) startMonitorSaving(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions, pm *pendingMonitor) error {
+	if o.Start {
+		if err := e.saveContainer(c); err != nil {
+			return err
+		}
+		return e.startMonitor(ctx, c, rt, cfg, o, pm)
+	}
+	saved := make(chan error, 1)
+	go func() { saved <- e.saveContainer(c) }()
+	err := e.startMonitor(ctx, c, rt, cfg, o, pm)
+	serr := <-saved
+	if err != nil || serr == nil {
+		return err
+	}
+	e.removeContainer(ctx, c, true, true)
+	return serr
 }

@@ -151,7 +151,7 @@ func (e *Engine) createContainer(ctx context.Context, o RunOptions, id string, r
 	}
 	if err == nil {
 		e.refreshPeers(c, nil)
-		err = e.startMonitor(ctx, c, rt, cfg, o, pm)
+		err = e.startMonitorSaving(ctx, c, rt, cfg, o, pm)
 	}
 	if err != nil {
 		e.cleanup(ctx, c)
@@ -296,10 +296,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	if o.NanoCPUs > 0 { // inspect shows --cpus as NanoCpus, as `cais update` keeps it
 		spec.Annotations[annotationNanoCPUs] = strconv.FormatInt(o.NanoCPUs, 10)
 	}
-	c.Command = spec.Process.Args
-	if err := e.saveContainer(c); err != nil {
-		return monitor.Config{}, err
-	}
+	c.Command = spec.Process.Args // saved while the monitor starts (startMonitorSaving)
 	b, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return monitor.Config{}, err
