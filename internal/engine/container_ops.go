@@ -256,12 +256,27 @@ func (e *Engine) undoMade(ctx context.Context, c *Container) error {
 // removeRecords removes the container's directories, name and record
 // (under the containers lock), after everything else is gone.
 func (e *Engine) removeRecords(c *Container) error {
+	if err := e.removeRunDirs(c); err != nil {
+		return err
+	}
+	return e.removeNameAndRecord(c)
+}
+
+// removeRunDirs removes the container's monitor and run directories
+// (bundle, /etc files, the rootfs mount point) in the runroot.
+func (e *Engine) removeRunDirs(c *Container) error {
 	if err := os.RemoveAll(e.monitorDir(c.ID)); err != nil {
 		return fmt.Errorf("removing monitor state: %w", err)
 	}
 	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
 		return fmt.Errorf("removing container state: %w", err)
 	}
+	return nil
+}
+
+// removeNameAndRecord frees the container's name and removes its record:
+// the last of a removal.
+func (e *Engine) removeNameAndRecord(c *Container) error {
 	// The name goes before the record: a cleanup cut short in between is
 	// redone from the record (a --rm monitor checks for it).
 	if b, err := os.ReadFile(filepath.Join(e.namesDir(), c.Name)); err == nil && string(b) == c.ID {

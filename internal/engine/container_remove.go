@@ -20,10 +20,10 @@ import (
 // bundle gives it a pid namespace of its own, whose end took every other
 // process with it), and the bundle has no poststop hooks (the runtime's
 // delete runs them, and they may look at the rootfs or the netns).
-// Otherwise the delete comes first, as it always did. The directories,
-// name and record go last either way, only once both sides succeeded, so
-// a failure on either side keeps the record for a retry (`rm` again
-// redoes what is left; removing what is gone succeeds).
+// Otherwise the delete comes first, as it always did. The name and record
+// go last either way, only once both sides succeeded, so a failure on
+// either side keeps the record for a retry (`rm` again redoes what is
+// left; removing what is gone succeeds).
 func (e *Engine) deleteAndCleanup(ctx context.Context, c *Container, stopped bool) error {
 	deleted := make(chan error, 1)
 	go func() { deleted <- e.deleteInRuntime(ctx, c) }()
@@ -38,6 +38,11 @@ func (e *Engine) deleteAndCleanup(ctx context.Context, c *Container, stopped boo
 		return errors.Join(<-deleted, err)
 	}
 	madeErr := e.undoMade(ctx, c)
+	if madeErr == nil {
+		// The runtime keeps its state under its own root: the bundle is
+		// not read again (a retry finds none and deletes in order).
+		madeErr = e.removeRunDirs(c)
+	}
 	unlock()
 	// The lock is not held while the runtime finishes: other containers'
 	// creates and removals need it, and nothing here is half done.
@@ -48,7 +53,7 @@ func (e *Engine) deleteAndCleanup(ctx context.Context, c *Container, stopped boo
 		return err
 	}
 	defer unlock()
-	return e.removeRecords(c)
+	return e.removeNameAndRecord(c)
 }
 
 func (e *Engine) deleteInRuntime(ctx context.Context, c *Container) error {
