@@ -132,8 +132,10 @@ func (e *Engine) createContainer(ctx context.Context, o RunOptions, id string, r
 	if err != nil {
 		return nil, err
 	}
+	snap := e.prepareSnapshotAsync(ctx, c.SnapshotKey, img) // container_snapshot_async.go
 	unlock, err := e.lockContainers()
 	if err != nil {
+		snap.discard(ctx)
 		return nil, err
 	}
 	if err = e.claimMounts(c, plan); err == nil {
@@ -143,17 +145,19 @@ func (e *Engine) createContainer(ctx context.Context, o RunOptions, id string, r
 	}
 	unlock()
 	if err != nil {
+		snap.discard(ctx)
 		return nil, err
 	}
 	var cfg monitor.Config
 	if o.Network, err = e.setupNetwork(ctx, c, netPlan, o.Hostname); err == nil {
-		cfg, err = e.prepareBundle(ctx, c, img, o, specMounts(c, plan))
+		cfg, err = e.prepareBundle(ctx, c, snap, o, specMounts(c, plan))
 	}
 	if err == nil {
 		e.refreshPeers(c, nil)
 		err = e.startMonitorSaving(ctx, c, rt, cfg, o, pm)
 	}
 	if err != nil {
+		snap.wait() // cleanup removes it: not while it is being made
 		e.cleanup(ctx, c)
 		e.removeMadeVolumes(ctx, plan)
 		return nil, err
@@ -234,12 +238,8 @@ func helperBinary(name string) (string, error) {
 
 // prepareBundle makes the snapshot, mounts it, writes the /etc files and
 // config.json, and returns the monitor's config.
-func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o RunOptions, mounts []specs.Mount) (monitor.Config, error) {
-	chain := img.chainIDs()
-	parent := ""
-	if len(chain) > 0 {
-		parent = chain[len(chain)-1].String()
-	}
+func (e *Engine) prepareBundle(ctx context.Context, c *Container, snap *snapshotPrep, o RunOptions, mounts []specs.Mount) (monitor.Config, error) {
+	img := snap.img
 	dir := e.runDir(c.ID)
 	hostname := c.ID[:12]
 	if o.Hostname != "" {
@@ -252,7 +252,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container, img *image, o 
 	// The /etc files need nothing from the snapshot: they are written
 	// while Prepare waits on its commits (see etcFilesAsync).
 	etc := etcFilesAsync(dir, hostname, o)
-	ms, err := e.snaps.Prepare(ctx, c.SnapshotKey, parent)
+	ms, err := snap.wait()
 	if err != nil {
 		etc.wait()
 		return monitor.Config{}, fmt.Errorf("preparing rootfs: %w", err)
