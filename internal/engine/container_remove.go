@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cais-project/cais/internal/engine/monitor"
 	"github.com/cais-project/cais/internal/errdefs"
 )
 
@@ -25,8 +26,13 @@ import (
 // either side keeps the record for a retry (`rm` again redoes what is
 // left; removing what is gone succeeds).
 func (e *Engine) deleteAndCleanup(ctx context.Context, c *Container, stopped bool) error {
+	return e.deleteAndCleanupWith(ctx, c, stopped, e.deleteInRuntime)
+}
+
+// deleteAndCleanupWith is deleteAndCleanup with del as the runtime's side.
+func (e *Engine) deleteAndCleanupWith(ctx context.Context, c *Container, stopped bool, del func(context.Context, *Container) error) error {
 	deleted := make(chan error, 1)
-	go func() { deleted <- e.deleteInRuntime(ctx, c) }()
+	go func() { deleted <- del(ctx, c) }()
 	if !stopped || !e.removalOverlaps(c) {
 		if err := <-deleted; err != nil {
 			return err
@@ -95,4 +101,14 @@ func (e *Engine) removalOverlaps(c *Container) bool {
 		}
 	}
 	return false
+}
+
+// deleteByMonitor is the runtime's side of a claimed --rm removal: the
+// monitor started the delete at the exit (monitor.Client.AwaitDelete);
+// when it did not, failed, or is gone, the delete is made here.
+func (e *Engine) deleteByMonitor(ctx context.Context, c *Container) error {
+	if monitor.Open(e.monitorDir(c.ID)).AwaitDelete(ctx) == nil {
+		return nil
+	}
+	return e.deleteInRuntime(ctx, c)
 }

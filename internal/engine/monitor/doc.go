@@ -51,6 +51,10 @@
 //	{"op":"claim-remove"}                → {} then held open: the client
 //	                                       removes the --rm container after the
 //	                                       exit; see claim.go
+//	{"op":"await-delete"}                → {} once the runtime delete the monitor
+//	                                       started at the exit for a claimant
+//	                                       finished (its error otherwise; an error
+//	                                       when it started none); claim_delete.go
 //
 // A failed request answers {"error":"message","class":"not-found"|
 // "conflict"|"invalid"|""}.

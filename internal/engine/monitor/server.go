@@ -60,6 +60,9 @@ type server struct {
 	claims       int           // removal claims held (claim.go)
 	claimsClosed bool          // the exit came: no new claims
 	claimGone    chan struct{} // a claim ended
+
+	deleted   chan struct{} // closed when the claimed delete finished (claim_delete.go)
+	deleteErr error
 }
 
 // run is one life of the container, from create to the init's exit.
@@ -328,6 +331,9 @@ func (s *server) finish(ctx context.Context) {
 	if s.cfg.Remove && !claimed {
 		s.remove(ctx)
 	}
+	if claimed {
+		s.deleteForClaimant(ctx)
+	}
 	s.setFinal(func(st *Status) {
 		st.State = StateExited
 		st.Removed = s.cfg.Remove && !claimed
@@ -335,6 +341,7 @@ func (s *server) finish(ctx context.Context) {
 	close(s.done)
 	if claimed {
 		s.awaitClaims()
+		s.waitDeleted()
 		if !s.recordGone() {
 			s.remove(ctx)
 		}
