@@ -43,14 +43,17 @@ func runCmd(g *globals) *cobra.Command {
 				release, err = claimRemoval(ctx, e, ctr, o.AutoRemove)
 				defer release()
 			}
+			var waited <-chan waitResult
 			if err == nil {
+				waited = waitAsync(ctx, e, ctr) // run_wait.go
 				err = e.StartContainer(ctx, ctr)
 			}
 			if err != nil {
 				e.RemoveContainer(ctx, ctr, true)
 				return createFailed(g, err) // 126/127 when the program cannot run
 			}
-			code, err := e.WaitContainer(ctx, ctr)
+			w := <-waited
+			code, err := w.code, w.err
 			<-s.a.Done()
 			s.close()
 			if err != nil {
