@@ -25,6 +25,7 @@ func main() {
 	if prespawned {
 		// Started before the container's bundle existed: the command line
 		// comes on fd, or nothing does and there is nothing to do.
+		go monitor.WarmUp() // runs while the read below blocks
 		var err error
 		if args, err = monitor.ReadConfigArgs(fd); err != nil || args == nil {
 			if err != nil {

@@ -10,28 +10,41 @@ import (
 // pendingMonitor is the monitor CreateContainer starts before its create
 // work (monitor.Prespawn): its Go start-up then overlaps the image
 // lookup, snapshot, mounts and bundle instead of following them, and the
-// bundle's monitor config reaches it over a pipe once ready. A create
-// that fails aborts it: the monitor reads EOF and exits having made
-// nothing. nil (the monitor could not be started early) falls back to
+// bundle's monitor config reaches it over a pipe once ready. Starting it
+// (the fork and exec, and Go's one-time pidfd probe before the first
+// exec) happens in a goroutine too, off the create's path. A create that
+// fails aborts it: the monitor reads EOF and exits having made nothing.
+// A monitor that could not be started early (p nil) leaves it to
 // monitor.Spawn at the end, with that path's errors.
-type pendingMonitor struct{ p *monitor.Pending }
+type pendingMonitor struct {
+	ready chan struct{} // closed once p is set (or known nil)
+	p     *monitor.Pending
+}
 
 func (e *Engine) prespawnMonitor(id string) *pendingMonitor {
-	bin, err := helperBinary("cais-monitor")
-	if err != nil {
+	pm := &pendingMonitor{ready: make(chan struct{})}
+	go func() {
+		defer close(pm.ready)
+		if bin, err := helperBinary("cais-monitor"); err == nil {
+			pm.p, _ = monitor.Prespawn(bin, id, e.monitorDir(id))
+		}
+	}()
+	return pm
+}
+
+// pending is the prespawned monitor, nil if there is none.
+func (pm *pendingMonitor) pending() *monitor.Pending {
+	if pm == nil {
 		return nil
 	}
-	p, err := monitor.Prespawn(bin, id, e.monitorDir(id))
-	if err != nil {
-		return nil
-	}
-	return &pendingMonitor{p: p}
+	<-pm.ready
+	return pm.p
 }
 
 // abort ends a monitor that was not handed its config.
 func (pm *pendingMonitor) abort() {
-	if pm != nil {
-		pm.p.Abort()
+	if p := pm.pending(); p != nil {
+		p.Abort()
 	}
 }
 

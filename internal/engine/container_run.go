@@ -348,8 +348,8 @@ func (e *Engine) startMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 		cfg.Cleanup = append(cfg.Cleanup[:5], append([]string{"--cni-path", strings.Join(e.opts.CNIPath, ":")}, cfg.Cleanup[5:]...)...)
 	}
 	// The monitor must outlive this command: never tie it to ctx.
-	if pm != nil {
-		_, _, err = pm.p.Start(context.WithoutCancel(ctx), cfg)
+	if p := pm.pending(); p != nil {
+		_, _, err = p.Start(context.WithoutCancel(ctx), cfg)
 		return err
 	}
 	_, _, err = monitor.Spawn(context.WithoutCancel(ctx), bin, cfg)

@@ -142,6 +142,16 @@ func ConfigFD(args []string) (int, bool) {
 	return 0, false
 }
 
+// WarmUp does, while a prespawned monitor waits for its config, the
+// one-time work its first runtime call would otherwise do on the
+// container's start path: Go's check that pidfds work, which forks and
+// reaps a child before the first exec.
+func WarmUp() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Release()
+	}
+}
+
 // ReadConfigArgs reads the command line Pending.Start writes on fd. No
 // arguments at all (nil) means the engine gave up on the container: the
 // monitor should exit having made nothing.
