@@ -36,12 +36,13 @@ func runCmd(g *globals) *cobra.Command {
 			}
 			// From here the signals go to the container, not to ctx.
 			ctx = context.WithoutCancel(ctx)
+			claimed := claimRemovalAsync(ctx, e, ctr, o.AutoRemove) // beside the attach
 			s, err := attachSession(ctx, g, e, ctr, o.Interactive, sigProxy)
+			release, cerr := claimed()
+			defer release()
 			if err == nil {
 				defer s.close()
-				var release func()
-				release, err = claimRemoval(ctx, e, ctr, o.AutoRemove)
-				defer release()
+				err = cerr
 			}
 			var waited <-chan waitResult
 			if err == nil {
