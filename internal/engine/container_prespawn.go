@@ -57,6 +57,10 @@ func (pm *pendingMonitor) abort() {
 // container is removed as rm -f does; the caller's cleanup then finds
 // nothing left.
 func (e *Engine) startMonitorSaving(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions, pm *pendingMonitor) error {
+	// The bundle was written from o.Tty just now: the monitor need not
+	// read it back (restarts, over older bundles, still do).
+	tty := o.Tty
+	cfg.Terminal = &tty
 	if o.Start {
 		if err := e.saveContainer(c); err != nil {
 			return err

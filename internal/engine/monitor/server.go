@@ -100,8 +100,11 @@ func start(ctx context.Context, cfg Config) (*server, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating monitor dir: %w", err)
 	}
-	terminal, err := bundleTerminal(cfg.Bundle)
-	if err != nil {
+	var terminal bool
+	var err error
+	if cfg.Terminal != nil {
+		terminal = *cfg.Terminal
+	} else if terminal, err = bundleTerminal(cfg.Bundle); err != nil {
 		return nil, err
 	}
 	s := &server{cfg: cfg, rt: cfg.Runtime, terminal: terminal, hub: newHub(), stopCh: make(chan struct{}), done: make(chan struct{}), claimGone: make(chan struct{}, 1)}
