@@ -236,8 +236,9 @@ func helperBinary(name string) (string, error) {
 	return p, nil
 }
 
-// prepareBundle makes the snapshot, mounts it, writes the /etc files and
-// config.json, and returns the monitor's config.
+// prepareBundle mounts the snapshot (prepared by snap, in the
+// background), writes the /etc files and config.json, and returns the
+// monitor's config.
 func (e *Engine) prepareBundle(ctx context.Context, c *Container, snap *snapshotPrep, o RunOptions, mounts []specs.Mount) (monitor.Config, error) {
 	img := snap.img
 	dir := e.runDir(c.ID)
