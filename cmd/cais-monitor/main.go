@@ -20,10 +20,31 @@ func main() {
 	// soft memory limit near the runtime's own baseline heap made the GC
 	// run ~150 times during start-up alone, costing ~70 ms per container.)
 	debug.SetGCPercent(20)
-	cfg, err := monitor.ParseArgs(os.Args[1:], os.Stderr)
+	args := os.Args[1:]
+	fd, prespawned := monitor.ConfigFD(args)
+	if prespawned {
+		// Started before the container's bundle existed: the command line
+		// comes on fd, or nothing does and there is nothing to do.
+		go monitor.WarmUp() // runs while the read below blocks
+		var err error
+		if args, err = monitor.ReadConfigArgs(fd); err != nil || args == nil {
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "cais-monitor:", err)
+				os.Exit(2)
+			}
+			return
+		}
+	}
+	cfg, err := monitor.ParseArgs(args, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cais-monitor:", err)
 		os.Exit(2)
+	}
+	if prespawned {
+		if err := monitor.RedirectLog(cfg.Dir); err != nil {
+			fmt.Fprintln(os.Stderr, "cais-monitor:", err)
+			os.Exit(1)
+		}
 	}
 	if !monitor.IsDaemon() {
 		if err := monitor.Daemonize(os.Args[1:]); err != nil {

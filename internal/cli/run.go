@@ -36,21 +36,25 @@ func runCmd(g *globals) *cobra.Command {
 			}
 			// From here the signals go to the container, not to ctx.
 			ctx = context.WithoutCancel(ctx)
+			claimed := claimRemovalAsync(ctx, e, ctr, o.AutoRemove) // beside the attach
 			s, err := attachSession(ctx, g, e, ctr, o.Interactive, sigProxy)
+			release, cerr := claimed()
+			defer release()
 			if err == nil {
 				defer s.close()
-				var release func()
-				release, err = claimRemoval(ctx, e, ctr, o.AutoRemove)
-				defer release()
+				err = cerr
 			}
+			var waited <-chan waitResult
 			if err == nil {
+				waited = waitAsync(ctx, e, ctr) // run_wait.go
 				err = e.StartContainer(ctx, ctr)
 			}
 			if err != nil {
 				e.RemoveContainer(ctx, ctr, true)
 				return createFailed(g, err) // 126/127 when the program cannot run
 			}
-			code, err := e.WaitContainer(ctx, ctr)
+			w := <-waited
+			code, err := w.code, w.err
 			<-s.a.Done()
 			s.close()
 			if err != nil {

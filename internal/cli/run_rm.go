@@ -21,3 +21,22 @@ func claimRemoval(ctx context.Context, e *engine.Engine, ctr *engine.Container, 
 	}
 	return func() { cl.Release() }, nil
 }
+
+// claimRemovalAsync takes the claim in a goroutine, beside the attach
+// (one round trip to the monitor less on the way to the start); the
+// returned function waits for it.
+func claimRemovalAsync(ctx context.Context, e *engine.Engine, ctr *engine.Container, autoRemove bool) func() (func(), error) {
+	type claimed struct {
+		release func()
+		err     error
+	}
+	ch := make(chan claimed, 1)
+	go func() {
+		release, err := claimRemoval(ctx, e, ctr, autoRemove)
+		ch <- claimed{release, err}
+	}()
+	return func() (func(), error) {
+		c := <-ch
+		return c.release, c.err
+	}
+}

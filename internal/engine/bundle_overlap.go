@@ -10,7 +10,7 @@ import (
 )
 
 // networkAndBundle sets up c's network and makes its bundle (snapshot,
-// mounts, /etc files, config.json), then records both in c's record. On a
+// mounts, /etc files, config.json), then sets c.Command. On a
 // bridge network the two run at the same time: the plugins are separate
 // processes that mostly wait on each other and on the kernel, the bundle
 // is this process's snapshot, mount and spec work, and neither needs the
@@ -24,17 +24,17 @@ import (
 // the bundle side only reads c's ID, Name, Mounts and SnapshotKey, which
 // are set before and never written by it; c.Command is set once both are
 // done.
-func (e *Engine) networkAndBundle(ctx context.Context, c *Container, img *image, o *RunOptions, p *netPlan, mounts []specs.Mount) (monitor.Config, error) {
+func (e *Engine) networkAndBundle(ctx context.Context, c *Container, snap *snapshotPrep, o *RunOptions, p *netPlan, mounts []specs.Mount) (monitor.Config, error) {
 	share := ""
 	if p.mode == "container" {
 		share = p.shareID
 	}
 	bundle := func() ([]string, error) {
-		root, err := e.prepareRootfs(ctx, c, img, *o)
+		root, err := e.prepareRootfs(ctx, c, snap, *o)
 		if err != nil {
 			return nil, err
 		}
-		return e.writeConfig(c, img, *o, root, mounts, share)
+		return e.writeConfig(c, snap.img, *o, root, mounts, share)
 	}
 	var cmd []string
 	var err error
@@ -71,9 +71,6 @@ func (e *Engine) networkAndBundle(ctx context.Context, c *Container, img *image,
 			return monitor.Config{}, fmt.Errorf("internal error: the spec joins %q, the network is %q", o.Network, net.mode)
 		}
 	}
-	c.Command = cmd
-	if err := e.saveContainer(c); err != nil {
-		return monitor.Config{}, err
-	}
+	c.Command = cmd // saved while the monitor starts (startMonitorSaving)
 	return monitor.Config{ID: c.ID, Bundle: e.runDir(c.ID), Dir: e.monitorDir(c.ID), LogPath: e.logPath(c.ID)}, nil
 }

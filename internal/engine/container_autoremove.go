@@ -26,12 +26,16 @@ func (e *Engine) ClaimRemoval(ctx context.Context, c *Container) (*monitor.Claim
 
 // RemoveAutoRemoved removes an exited --rm container as `rm -v` does: the
 // runtime's container, the engine's state and its anonymous volumes. One
-// already removed (`rm -f` from elsewhere) is no error.
+// already removed (`rm -f` from elsewhere) is no error. The caller has
+// waited for the exit (WaitContainer: the monitor is done with it, and
+// --rm excludes restarts), so the monitor is not asked again; under the
+// caller's removal claim the monitor started the runtime's delete at the
+// exit, and this waits for it (deleteByMonitor).
 func (e *Engine) RemoveAutoRemoved(ctx context.Context, c *Container) error {
 	if _, err := e.loadContainer(c.ID); errors.Is(err, errdefs.ErrNotFound) {
 		return nil
 	}
-	if err := e.RemoveContainer(ctx, c, false); err != nil {
+	if err := e.deleteAndCleanupWith(ctx, c, true, e.deleteByMonitor); err != nil {
 		return err
 	}
 	return e.RemoveContainerVolumes(ctx, c)

@@ -10,10 +10,10 @@ type etcWrite struct {
 }
 
 // etcFilesAsync starts writing hosts, resolv.conf and hostname into dir
-// (creating dir) and returns at once. prepareBundle starts it before the
+// (creating dir) and returns at once. prepareRootfs starts it before the
 // snapshot's Prepare, whose two bbolt commits wait on the disk, and
 // collects the result with wait before the spec needs the paths. Every
-// return path of prepareBundle calls wait, so no write is still running
+// return path of prepareRootfs calls wait, so no write is still running
 // when the caller's cleanup removes dir.
 func etcFilesAsync(dir, hostname string, o RunOptions) *etcWrite {
 	w := &etcWrite{done: make(chan struct{})}

@@ -187,7 +187,7 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, p *netPlan, hos
 
 func (e *Engine) attachAll(ctx context.Context, c *Container, p *netPlan, hostname string) error {
 	// Without a namespace of its own there is nothing to undo after a
-	// crash, so the mode waits for the record's next save (prepareBundle);
+	// crash, so the mode waits for the record's next save (startMonitorSaving);
 	// a namespace and each attachment are recorded before the next step.
 	switch p.mode {
 	case "none", "host":

@@ -168,8 +168,12 @@ func monitorVanished(dir string, err error) bool {
 func (e *Engine) removeContainer(ctx context.Context, c *Container, force, created bool) error {
 	dir := e.monitorDir(c.ID)
 	alive := monitor.Alive(dir)
+	// stopped: the init is known to be gone (reaped by its monitor, or the
+	// runtime says so), not merely sent SIGKILL: see deleteAndCleanup.
+	stopped := false
 	if alive {
 		st, err := monitor.Open(dir).Status(ctx)
+		stopped = err == nil
 		if err == nil && st.State != monitor.StateExited {
 			if !force && (st.State != monitor.StateCreated || !created) {
 				return e.removeRefusal(ctx, c, st.State)
@@ -177,26 +181,27 @@ func (e *Engine) removeContainer(ctx context.Context, c *Container, force, creat
 			if err := e.thawForStop(ctx, c); err != nil {
 				return err
 			}
-			if _, err := monitor.Open(dir).Stop(ctx, 0); err != nil {
+			st, err := monitor.Open(dir).Stop(ctx, 0)
+			if err != nil {
 				if !monitorVanished(dir, err) {
 					return fmt.Errorf("killing %s: %w", c.Name, err)
 				}
 				alive = false
 			}
+			stopped = err == nil && st.State == monitor.StateExited
 		}
 	}
 	if !alive {
-		if rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID); err == nil && rec.State == monitor.RecoveredRunning {
+		rec, err := monitor.Recover(ctx, c.runtime(), dir, c.ID)
+		stopped = err == nil && rec.State != monitor.RecoveredRunning
+		if err == nil && rec.State == monitor.RecoveredRunning {
 			if !force && (!created || !e.runtimeCreated(ctx, c)) {
 				return e.removeRefusal(ctx, c, monitor.StateRunning)
 			}
 			c.runtime().Kill(ctx, c.ID, syscall.SIGKILL, true)
 		}
 	}
-	if err := c.runtime().Delete(ctx, c.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-		return fmt.Errorf("deleting %s in the runtime: %w", c.Name, err)
-	}
-	return e.cleanup(ctx, c)
+	return e.deleteAndCleanup(ctx, c, stopped)
 }
 
 // CleanupContainer undoes what the engine made for container id (mount,
@@ -223,6 +228,16 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 		return err
 	}
 	defer unlock()
+	if err := e.undoMade(ctx, c); err != nil {
+		return err
+	}
+	return e.removeRecords(c)
+}
+
+// undoMade tears down the container's network, rootfs mount, volumes and
+// snapshot (under the containers lock): what may go while the runtime
+// still deletes the container (container_remove.go).
+func (e *Engine) undoMade(ctx context.Context, c *Container) error {
 	if err := e.teardownNetwork(ctx, c); err != nil {
 		return err
 	}
@@ -235,12 +250,33 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	if err := e.snaps.Remove(ctx, c.SnapshotKey); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return fmt.Errorf("removing rootfs snapshot: %w", err)
 	}
+	return nil
+}
+
+// removeRecords removes the container's directories, name and record
+// (under the containers lock), after everything else is gone.
+func (e *Engine) removeRecords(c *Container) error {
+	if err := e.removeRunDirs(c); err != nil {
+		return err
+	}
+	return e.removeNameAndRecord(c)
+}
+
+// removeRunDirs removes the container's monitor and run directories
+// (bundle, /etc files, the rootfs mount point) in the runroot.
+func (e *Engine) removeRunDirs(c *Container) error {
 	if err := os.RemoveAll(e.monitorDir(c.ID)); err != nil {
 		return fmt.Errorf("removing monitor state: %w", err)
 	}
 	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
 		return fmt.Errorf("removing container state: %w", err)
 	}
+	return nil
+}
+
+// removeNameAndRecord frees the container's name and removes its record:
+// the last of a removal.
+func (e *Engine) removeNameAndRecord(c *Container) error {
 	// The name goes before the record: a cleanup cut short in between is
 	// redone from the record (a --rm monitor checks for it).
 	if b, err := os.ReadFile(filepath.Join(e.namesDir(), c.Name)); err == nil && string(b) == c.ID {

@@ -20,7 +20,6 @@ import (
 	"github.com/cais-project/cais/internal/engine/specgen"
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/fsutil"
-	"github.com/cais-project/cais/internal/mount"
 )
 
 // RunOptions are what `cais run` asks for.
@@ -89,15 +88,24 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err := checkRun(o); err != nil {
 		return nil, err
 	}
+	id, err := newContainerID()
+	if err != nil {
+		return nil, err
+	}
+	pm := e.prespawnMonitor(id) // container_prespawn.go
+	c, err := e.createContainer(ctx, o, id, restart, pm)
+	if err != nil {
+		pm.abort()
+	}
+	return c, err
+}
+
+func (e *Engine) createContainer(ctx context.Context, o RunOptions, id string, restart monitor.RestartPolicy, pm *pendingMonitor) (*Container, error) {
 	img, err := e.resolveRunImage(ctx, o.Image, o.Pull, o.Platform)
 	if err != nil {
 		return nil, err
 	}
 	rt, err := e.runtimeFor(o.Runtime)
-	if err != nil {
-		return nil, err
-	}
-	id, err := newContainerID()
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +132,10 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	if err != nil {
 		return nil, err
 	}
+	snap := e.prepareSnapshotAsync(ctx, c.SnapshotKey, img) // container_snapshot_async.go
 	unlock, err := e.lockContainers()
 	if err != nil {
+		snap.discard(ctx)
 		return nil, err
 	}
 	if err = e.claimMounts(c, plan); err == nil {
@@ -135,16 +145,18 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 	}
 	unlock()
 	if err != nil {
+		snap.discard(ctx)
 		return nil, err
 	}
 	// The network's plugins and the rootfs are independent: attach while
 	// the snapshot is prepared and mounted (bundle_overlap.go).
 	var cfg monitor.Config
-	if cfg, err = e.networkAndBundle(ctx, c, img, &o, netPlan, specMounts(c, plan)); err == nil {
+	if cfg, err = e.networkAndBundle(ctx, c, snap, &o, netPlan, specMounts(c, plan)); err == nil {
 		e.refreshPeers(c, nil)
-		err = e.spawnMonitor(ctx, c, rt, cfg, o)
+		err = e.startMonitorSaving(ctx, c, rt, cfg, o, pm)
 	}
 	if err != nil {
+		snap.wait() // cleanup removes it: not while it is being made
 		e.cleanup(ctx, c)
 		e.removeMadeVolumes(ctx, plan)
 		return nil, err
@@ -230,15 +242,11 @@ type preparedRootfs struct {
 	files            [3]string
 }
 
-// prepareRootfs makes the snapshot, mounts it with the container's
-// volumes and writes the /etc files. It only reads c, so it may run while
-// the network is set up (which writes c.Net and saves the record).
-func (e *Engine) prepareRootfs(ctx context.Context, c *Container, img *image, o RunOptions) (preparedRootfs, error) {
-	chain := img.chainIDs()
-	parent := ""
-	if len(chain) > 0 {
-		parent = chain[len(chain)-1].String()
-	}
+// prepareRootfs mounts the snapshot (prepared by snap, in the background)
+// with the container's volumes and writes the /etc files. It only reads
+// c, so it may run while the network is set up (which writes c.Net and
+// saves the record).
+func (e *Engine) prepareRootfs(ctx context.Context, c *Container, snap *snapshotPrep, o RunOptions) (preparedRootfs, error) {
 	dir := e.runDir(c.ID)
 	hostname := c.ID[:12]
 	if o.Hostname != "" {
@@ -251,7 +259,7 @@ func (e *Engine) prepareRootfs(ctx context.Context, c *Container, img *image, o 
 	// The /etc files need nothing from the snapshot: they are written
 	// while Prepare waits on its commits (see etcFilesAsync).
 	etc := etcFilesAsync(dir, hostname, o)
-	ms, err := e.snaps.Prepare(ctx, c.SnapshotKey, parent)
+	ms, err := snap.wait()
 	if err != nil {
 		etc.wait()
 		return preparedRootfs{}, fmt.Errorf("preparing rootfs: %w", err)
@@ -261,7 +269,7 @@ func (e *Engine) prepareRootfs(ctx context.Context, c *Container, img *image, o 
 		etc.wait()
 		return preparedRootfs{}, err
 	}
-	if err := mount.All(ms, rootfs); err != nil {
+	if err := mountRootfs(ms, rootfs, c.AutoRemove); err != nil {
 		etc.wait()
 		return preparedRootfs{}, err
 	}
@@ -322,6 +330,12 @@ func writeEtcFiles(dir, hostname string, o RunOptions) ([3]string, error) {
 }
 
 func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions) error {
+	return e.startMonitor(ctx, c, rt, cfg, o, nil)
+}
+
+// startMonitor hands cfg to pm, the monitor prespawned for c, or without
+// one spawns a monitor.
+func (e *Engine) startMonitor(ctx context.Context, c *Container, rt ocicli.Runtime, cfg monitor.Config, o RunOptions, pm *pendingMonitor) error {
 	bin, err := helperBinary("cais-monitor")
 	if err != nil {
 		return err
@@ -349,6 +363,10 @@ func (e *Engine) spawnMonitor(ctx context.Context, c *Container, rt ocicli.Runti
 		cfg.Cleanup = append(cfg.Cleanup[:5], append([]string{"--cni-path", strings.Join(e.opts.CNIPath, ":")}, cfg.Cleanup[5:]...)...)
 	}
 	// The monitor must outlive this command: never tie it to ctx.
+	if p := pm.pending(); p != nil {
+		_, _, err = p.Start(context.WithoutCancel(ctx), cfg)
+		return err
+	}
 	_, _, err = monitor.Spawn(context.WithoutCancel(ctx), bin, cfg)
 	return err
 }

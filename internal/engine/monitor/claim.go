@@ -14,10 +14,11 @@ import (
 // over from the monitor: it removes the container itself, in its own
 // process, right after the exit, instead of the monitor starting the
 // engine's cleanup command. The claim is a connection held open: while a
-// claim is held at the exit the monitor neither deletes the container nor
-// runs Cleanup; it reports the exit, then waits for every claimant to
-// disconnect, and runs its cleanup only if Config.Record still exists (the
-// claimant died before it finished). A claimant that dies while the
+// claim is held at the exit the monitor does not run Cleanup (it does
+// start the runtime's delete for the claimant: claim_delete.go); it
+// reports the exit, then waits for every claimant to disconnect, and runs
+// its cleanup only if Config.Record still exists (the claimant died
+// before it finished). A claimant that dies while the
 // container runs leaves no claim, and the monitor cleans up as without one.
 
 // Claim is a held removal claim.

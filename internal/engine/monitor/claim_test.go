@@ -11,9 +11,10 @@ import (
 )
 
 // TestRemovalClaim: while a removal claim is held at the exit, a --rm
-// monitor reports the exit without deleting the container or running its
-// cleanup command; once the claim ends it cleans up only if the record is
-// still there. A claim dropped before the exit changes nothing.
+// monitor reports the exit and deletes the container in the runtime
+// (AwaitDelete says when that is done) without running its cleanup
+// command; once the claim ends it cleans up only if the record is still
+// there. A claim dropped before the exit changes nothing.
 func TestRemovalClaim(t *testing.T) {
 	cases := []struct {
 		name          string
@@ -60,16 +61,16 @@ func TestRemovalClaim(t *testing.T) {
 				if _, err := os.Stat(marker); err == nil {
 					t.Errorf("cleanup command ran while the claim was held")
 				}
-				if l, err := e.rt.List(ctx); err != nil || len(l) != 1 {
-					t.Errorf("runtime list while claimed: %v, %v; want the container", l, err)
+				if err := c.AwaitDelete(ctx); err != nil {
+					t.Errorf("AwaitDelete while claimed: %v", err)
+				}
+				if l, err := e.rt.List(ctx); err != nil || len(l) != 0 {
+					t.Errorf("runtime list after AwaitDelete: %v, %v; want the container deleted", l, err)
 				}
 				if _, err := c.ClaimRemoval(ctx); err == nil {
 					t.Errorf("a claim after the exit was accepted")
 				}
 				if tc.removeRecord {
-					if err := e.rt.Delete(ctx, e.name, true); err != nil {
-						t.Fatal(err)
-					}
 					os.Remove(cfg.Record)
 				}
 				claim.Release()
@@ -101,5 +102,9 @@ func TestRemovalClaimRefused(t *testing.T) {
 	}
 	if st := e.wait(c); st.ExitCode != 0 || st.Removed {
 		t.Errorf("final status %+v", st)
+	}
+	// Nothing was claimed: the monitor deleted nothing for anyone.
+	if err := c.AwaitDelete(ctx); err == nil {
+		t.Errorf("AwaitDelete of an unclaimed container succeeded")
 	}
 }

@@ -42,6 +42,11 @@ type Config struct {
 	// Record exists while the engine's record of the container does: after
 	// a removal claim (claim.go) the monitor cleans up only if it remains.
 	Record string
+
+	// Terminal is the bundle's process.terminal when the caller knows it
+	// (the engine does: it wrote the bundle); nil makes the monitor read
+	// the bundle's config.json for it, a 17 KB decode on its start path.
+	Terminal *bool
 }
 
 // RestartPolicy is Docker's: "no", "on-failure[:N]", "always",
@@ -146,6 +151,9 @@ func (c Config) Args() []string {
 		b, _ := json.Marshal(c.Health)
 		a = append(a, "--health", string(b))
 	}
+	if c.Terminal != nil {
+		a = append(a, "--terminal="+strconv.FormatBool(*c.Terminal))
+	}
 	return a
 }
 
@@ -176,6 +184,11 @@ func ParseArgs(args []string, errOut io.Writer) (Config, error) {
 		return nil
 	})
 	fs.Func("health", "health check (JSON of HealthConfig)", parseHealthFlag(&c))
+	fs.Func("terminal", "the bundle's process.terminal (default: read the bundle)", func(s string) error {
+		v, err := strconv.ParseBool(s)
+		c.Terminal = &v
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return Config{}, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArgument)
 	}

@@ -18,6 +18,10 @@
 // It does not own images, rootfs mounts or the engine's records; the
 // cleanup command is how the engine takes part at the end.
 //
+// A monitor can also be started before its container's bundle exists
+// (Prespawn, prespawn.go): it then reads its command line from
+// --config-fd and makes nothing until it came; EOF with nothing ends it.
+//
 // # Files in the monitor's directory (Config.Dir)
 //
 //	monitor.pid   "PID STARTTIME\n" of the monitor (start time in clock ticks,
@@ -47,6 +51,10 @@
 //	{"op":"claim-remove"}                → {} then held open: the client
 //	                                       removes the --rm container after the
 //	                                       exit; see claim.go
+//	{"op":"await-delete"}                → {} once the runtime delete the monitor
+//	                                       started at the exit for a claimant
+//	                                       finished (its error otherwise; an error
+//	                                       when it started none); claim_delete.go
 //
 // A failed request answers {"error":"message","class":"not-found"|
 // "conflict"|"invalid"|""}.

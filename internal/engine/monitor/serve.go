@@ -71,6 +71,8 @@ func (s *server) handle(conn *net.UnixConn) {
 		s.reply(conn, &st, nil)
 	case "claim-remove":
 		s.holdClaim(conn, br)
+	case "await-delete":
+		s.awaitDelete(conn)
 	case "wait":
 		// A client that goes away ends the wait: watch the connection.
 		gone := make(chan struct{})

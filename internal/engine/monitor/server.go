@@ -60,6 +60,9 @@ type server struct {
 	claims       int           // removal claims held (claim.go)
 	claimsClosed bool          // the exit came: no new claims
 	claimGone    chan struct{} // a claim ended
+
+	deleted   chan struct{} // closed when the claimed delete finished (claim_delete.go)
+	deleteErr error
 }
 
 // run is one life of the container, from create to the init's exit.
@@ -97,8 +100,11 @@ func start(ctx context.Context, cfg Config) (*server, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating monitor dir: %w", err)
 	}
-	terminal, err := bundleTerminal(cfg.Bundle)
-	if err != nil {
+	var terminal bool
+	var err error
+	if cfg.Terminal != nil {
+		terminal = *cfg.Terminal
+	} else if terminal, err = bundleTerminal(cfg.Bundle); err != nil {
 		return nil, err
 	}
 	s := &server{cfg: cfg, rt: cfg.Runtime, terminal: terminal, hub: newHub(), stopCh: make(chan struct{}), done: make(chan struct{}), claimGone: make(chan struct{}, 1)}
@@ -328,6 +334,9 @@ func (s *server) finish(ctx context.Context) {
 	if s.cfg.Remove && !claimed {
 		s.remove(ctx)
 	}
+	if claimed {
+		s.deleteForClaimant(ctx)
+	}
 	s.setFinal(func(st *Status) {
 		st.State = StateExited
 		st.Removed = s.cfg.Remove && !claimed
@@ -335,6 +344,7 @@ func (s *server) finish(ctx context.Context) {
 	close(s.done)
 	if claimed {
 		s.awaitClaims()
+		s.waitDeleted()
 		if !s.recordGone() {
 			s.remove(ctx)
 		}

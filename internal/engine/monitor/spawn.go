@@ -69,24 +69,37 @@ func Spawn(ctx context.Context, binary string, cfg Config) (*Client, int, error)
 		return nil, 0, err
 	}
 	defer pr.Close()
-	// The monitor proper is started directly, not through Daemonize's
-	// second exec (a whole Go start-up on every container start): in its
-	// own session, and never tied to ctx. It is our child only until we
-	// exit; a goroutine reaps it should it end first.
-	cmd := exec.Command(binary, cfg.Args()...)
-	cmd.Args[0] = "cais-monitor"
-	cmd.Env = append(os.Environ(), stageEnv+"=2", "GOMAXPROCS=1")
+	cmd := monitorCommand(binary, cfg.Args())
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{pw}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Dir = "/"
 	err = cmd.Start()
 	pw.Close()
 	if err != nil {
 		return nil, 0, fmt.Errorf("starting monitor: %w", err)
 	}
 	go procwait.Wait(cmd)
-	// The pipe ends when the monitor reported or died.
+	return awaitReady(ctx, pr, cfg.Dir)
+}
+
+// monitorCommand is the monitor proper, started directly, not through
+// Daemonize's second exec (a whole Go start-up on every container start):
+// in its own session, and never tied to a context. It is the caller's
+// child only until the caller exits; the caller reaps it should it end
+// first.
+func monitorCommand(binary string, args []string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	cmd.Args[0] = "cais-monitor"
+	// One P is plenty for a monitor and saves per-P caches.
+	cmd.Env = append(os.Environ(), stageEnv+"=2", "GOMAXPROCS=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	return cmd
+}
+
+// awaitReady reads the monitor's report from the ready pipe: the init's
+// pid, or why it could not create the container. The pipe ends when the
+// monitor reported or died.
+func awaitReady(ctx context.Context, pr *os.File, dir string) (*Client, int, error) {
 	if d, ok := ctx.Deadline(); ok {
 		pr.SetReadDeadline(d)
 	} else {
@@ -101,14 +114,14 @@ func Spawn(ctx context.Context, binary string, cfg Config) (*Client, int, error)
 		Error string `json:"error"`
 	}
 	if len(line) == 0 || json.Unmarshal(line, &ready) != nil {
-		b, _ := os.ReadFile(filepath.Join(cfg.Dir, logName))
+		b, _ := os.ReadFile(filepath.Join(dir, logName))
 		return nil, 0, fmt.Errorf("monitor exited before creating the container: %s", lastLine(b))
 	}
 	if ready.Error != "" {
-		st, _ := ReadState(cfg.Dir)
+		st, _ := ReadState(dir)
 		return nil, 0, &CreateError{Msg: ready.Error, ExitCode: st.ExitCode}
 	}
-	return &Client{dir: cfg.Dir}, ready.Pid, nil
+	return &Client{dir: dir}, ready.Pid, nil
 }
 
 // CreateError is a container the monitor could not create; ExitCode is

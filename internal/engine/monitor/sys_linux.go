@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -129,4 +130,21 @@ func procStat(procRoot string, pid int) (byte, uint64, error) {
 	}
 	st, err := strconv.ParseUint(f[19], 10, 64) // field 22 is the 20th after ')'
 	return f[0][0], st, err
+}
+
+// RedirectLog points this process's stdout and stderr at the monitor log
+// in dir (a prespawned monitor starts with them on /dev/null: its
+// directory did not exist yet).
+func RedirectLog(dir string) error {
+	f, err := os.OpenFile(filepath.Join(dir, logName), os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening monitor log: %w", err)
+	}
+	defer f.Close()
+	for _, fd := range []int{1, 2} {
+		if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
+			return fmt.Errorf("redirecting to monitor log: %w", err)
+		}
+	}
+	return nil
 }
