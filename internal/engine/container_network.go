@@ -211,9 +211,6 @@ func (e *Engine) attachAll(ctx context.Context, c *Container, p *netPlan, hostna
 	if err := e.saveContainer(c); err != nil {
 		return err
 	}
-	if err := st.Loopback(ctx, c.ID, path); err != nil {
-		return err
-	}
 	if err := network.ResolveHostPorts(p.ports); err != nil {
 		return err
 	}
@@ -238,7 +235,8 @@ func (e *Engine) attachAll(ctx context.Context, c *Container, p *netPlan, hostna
 }
 
 // teardownNetwork undoes setupNetwork: CNI DEL for each attachment (last
-// first), loopback, the namespace file. It is safe to run again after a
+// first), the namespace file (and the cache file of the loopback plugin
+// that older cais ran). It is safe to run again after a
 // partial failure: what is done is dropped from the record.
 func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 	if c.Net.NetNS == "" && len(c.Net.Attachments) == 0 {
@@ -263,10 +261,8 @@ func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 			errs = append(errs, err)
 		}
 	}
-	if netns != "" {
-		if err := st.ReleaseLoopback(ctx, c.ID, netns); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-			errs = append(errs, err)
-		}
+	if err := st.ForgetLegacyLoopback(c.ID); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

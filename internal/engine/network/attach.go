@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -54,7 +53,7 @@ func (s *Store) cni() (*libcni.CNIConfig, error) {
 	if len(path) == 0 {
 		path = DefaultCNIPath
 	}
-	for _, p := range []string{"bridge", "host-local", "portmap", "firewall", "tuning", "loopback"} {
+	for _, p := range []string{"bridge", "host-local", "portmap", "firewall", "tuning"} {
 		if !havePlugin(path, p) {
 			return nil, fmt.Errorf("CNI plugin %q not found in %s (install containernetworking-plugins or set --cni-path): %w",
 				p, strings.Join(path, ":"), errdefs.ErrNotFound)
@@ -103,17 +102,10 @@ func (s *Store) runtimeConf(containerID, netns, ifname string, a Attachment) *li
 }
 
 // Attach runs CNI ADD of n's list for the container in netns, while it
-// makes sure of n's masquerade rule and (for the container's first
-// network) the loopback ADD started by Loopback finishes. On failure it
-// runs DEL so nothing is left.
+// makes sure of n's masquerade rule. On failure it runs DEL so nothing is
+// left.
 func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
 	a, fresh, err := s.attach(ctx, n, containerID, netns, o)
-	if lerr := joinLoopback(containerID); lerr != nil && err == nil {
-		if derr := s.Detach(context.WithoutCancel(ctx), n, containerID, netns, a); derr != nil {
-			lerr = errors.Join(lerr, derr)
-		}
-		return Attachment{}, lerr
-	}
 	if err != nil && fresh {
 		// A failed first ADD can leave a bridge with no address and no
 		// port, which later ADDs would take as claimed.

@@ -58,6 +58,3 @@ func (s *Store) confList(n *Network, a Attachment) ([]byte, error) {
 		"plugins":    plugins,
 	})
 }
-
-// loopbackConf brings lo up in every container's namespace.
-const loopbackConf = `{"cniVersion":"1.0.0","name":"` + loopbackName + `","type":"loopback"}`
