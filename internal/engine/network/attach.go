@@ -31,9 +31,12 @@ type Attachment struct {
 	// --mac-address); detach passes them again as CNI expects.
 	RequestedIP  string `json:"requestedIp,omitempty"`
 	RequestedMAC string `json:"requestedMac,omitempty"`
-	// Firewall: the list included the firewall plugin (the host's FORWARD
-	// chain filtered when the container was attached).
-	Firewall bool `json:"firewall,omitempty"`
+	// FirewallAfter: the host's FORWARD chain filtered when the container
+	// was attached, and the firewall plugin ran after the network's list,
+	// as a list of its own (firewall.go). Firewall: the same, from before,
+	// with the plugin inside the network's list.
+	FirewallAfter bool `json:"firewallAfter,omitempty"`
+	Firewall      bool `json:"firewall,omitempty"`
 	// NetworkNAT: the network's one masquerade rule serves the container
 	// and the bridge plugin's ipMasq was off. Attachments recorded before
 	// had a masquerade chain of their own, which their DEL removes.
@@ -125,7 +128,7 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	if err != nil {
 		return Attachment{}, false, err
 	}
-	go forwardFilters() // needed below; read while the subnet is claimed
+	go forwardFilters() // needed after the ADD; read while it runs
 	release, fresh, err := s.claimSubnet(n)
 	if err != nil {
 		return Attachment{}, false, err
@@ -142,9 +145,20 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	masq := make(chan error, 1)
 	go func() { masq <- s.ensureMasq(n) }()
 	a, rt, list, err := s.add(ctx, cfg, n, containerID, netns, o)
-	if merr := <-masq; merr != nil && err == nil {
+	if err == nil && forwardFilters() {
+		a.FirewallAfter = true
+		err = s.firewall(ctx, cfg, n, containerID, netns, a, true)
+	}
+	merr := <-masq
+	if merr != nil && err == nil {
+		err = fmt.Errorf("network %s: masquerade rule: %w", n.Name, merr)
+		if a.FirewallAfter {
+			s.firewall(context.WithoutCancel(ctx), cfg, n, containerID, netns, a, false)
+		}
+	}
+	if err != nil && list != nil {
 		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
-		return Attachment{}, fresh, fmt.Errorf("network %s: masquerade rule: %w", n.Name, merr)
+		return Attachment{}, fresh, err
 	}
 	return a, fresh, err
 }
@@ -152,7 +166,7 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 // add runs the ADD of n's list and reads the result into the attachment.
 func (s *Store) add(ctx context.Context, cfg *libcni.CNIConfig, n *Network, containerID, netns string, o AttachOptions) (Attachment, *libcni.RuntimeConf, *libcni.NetworkConfigList, error) {
 	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
-		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, Firewall: forwardFilters(), NetworkNAT: true}
+		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, NetworkNAT: true}
 	b, err := s.confList(n, a)
 	if err != nil {
 		return Attachment{}, nil, nil, err
@@ -206,6 +220,11 @@ func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns strin
 	list, err := libcni.ConfListFromBytes(b)
 	if err != nil {
 		return err
+	}
+	if a.FirewallAfter {
+		if err := s.firewall(ctx, cfg, n, containerID, netns, a, false); err != nil {
+			return err // the record keeps the attachment for a retry
+		}
 	}
 	if err := cfg.DelNetworkList(ctx, list, s.runtimeConf(containerID, netns, a.IfName, a)); err != nil {
 		return fmt.Errorf("detaching from network %s: %w", n.Name, err)

@@ -14,8 +14,8 @@ import (
 // the plugin is used.
 //
 // The chain is read once per process (a command attaches a container or
-// two), and started early (by Loopback, or by attach while it claims the
-// subnet) so that the read overlaps other work.
+// two), started when attach begins and waited for only after the
+// network's ADD (firewall.go), so that the read overlaps the plugins.
 var forwardFilters = sync.OnceValue(readForwardFilters)
 
 func readForwardFilters() bool {
