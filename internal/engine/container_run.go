@@ -138,8 +138,12 @@ func (e *Engine) CreateContainer(ctx context.Context, o RunOptions) (*Container,
 		return nil, err
 	}
 	var cfg monitor.Config
-	if o.Network, err = e.setupNetwork(ctx, c, netPlan, o.Hostname); err == nil {
+	var attached func() error
+	if o.Network, attached, err = e.setupNetwork(ctx, c, netPlan, o.Hostname); err == nil {
 		cfg, err = e.prepareBundle(ctx, c, img, o, specMounts(c, plan))
+		if aerr := attached(); err == nil {
+			err = aerr
+		}
 	}
 	if err == nil {
 		e.refreshPeers(c, nil)

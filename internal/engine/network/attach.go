@@ -142,9 +142,22 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	// The rule is checked (and added) while the plugins run, and waited
 	// for before n's lock is released, so removeFailedBridge never runs
 	// between the check and the add.
+	type added struct {
+		a    Attachment
+		rt   *libcni.RuntimeConf
+		list *libcni.NetworkConfigList
+		err  error
+	}
+	addc := make(chan added, 1)
+	go func() { // first, so that the bridge plugin starts before iptables
+		var r added
+		r.a, r.rt, r.list, r.err = s.add(ctx, cfg, n, containerID, netns, o)
+		addc <- r
+	}()
 	masq := make(chan error, 1)
 	go func() { masq <- s.ensureMasq(n) }()
-	a, rt, list, err := s.add(ctx, cfg, n, containerID, netns, o)
+	r := <-addc
+	a, rt, list, err := r.a, r.rt, r.list, r.err
 	if err == nil && forwardFilters() {
 		a.FirewallAfter = true
 		err = s.firewall(ctx, cfg, n, containerID, netns, a, true)

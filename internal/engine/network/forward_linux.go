@@ -14,9 +14,15 @@ import (
 // the plugin is used.
 //
 // The chain is read once per process (a command attaches a container or
-// two), started when attach begins and waited for only after the
-// network's ADD (firewall.go), so that the read overlaps the plugins.
+// two), started by ReadHostFirewall as soon as the engine knows the
+// container joins a network (or when attach begins), and waited for only
+// after the network's ADD (firewall.go): the iptables process then runs
+// while the engine records the container, not alongside the plugins.
 var forwardFilters = sync.OnceValue(readForwardFilters)
+
+// ReadHostFirewall starts reading the host's FORWARD chain, which the
+// coming Attach needs, and returns at once.
+func ReadHostFirewall() { go forwardFilters() }
 
 func readForwardFilters() bool {
 	out, err := exec.Command("iptables", "-w", "-S", "FORWARD").Output()
