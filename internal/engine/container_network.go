@@ -272,6 +272,14 @@ func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 	if _, err := os.Stat(netns); err != nil {
 		netns = "" // gone (a reboot): plugins then release only host state
 	}
+	if netns != "" && !network.DelNeedsNetNS(c.Net.Attachments) {
+		// The namespace first, its devices with it (network/teardown.go);
+		// a failing DEL below is retried without it, as after a reboot.
+		if err := network.RemoveNetNS(netns); err != nil {
+			return err
+		}
+		netns = ""
+	}
 	var errs []error
 	for i := len(c.Net.Attachments) - 1; i >= 0; i-- {
 		a := c.Net.Attachments[i]
