@@ -118,6 +118,7 @@ func (e *Engine) planNetwork(ctx context.Context, o RunOptions, img *image) (*ne
 		}
 		return p, nil
 	}
+	network.ReadHostFirewall() // needed by the attach, read meanwhile
 	st := e.nets()
 	for _, name := range nets {
 		var n *network.Network
@@ -173,29 +174,38 @@ func (e *Engine) specNetwork(ctx context.Context, c *Container, p *netPlan) (str
 	return "ns:" + c.Net.NetNS, nil
 }
 
-// setupNetwork makes the namespace and attaches c to its networks,
-// recording each step in c (and its record) as it happens, so that
-// cleanup undoes exactly what was done.
-//
-// It returns the network mode for specgen.
-func (e *Engine) setupNetwork(ctx context.Context, c *Container, p *netPlan, hostname string) (string, error) {
-	if err := e.attachAll(ctx, c, p, hostname); err != nil {
-		return "", err
+// setupNetwork makes the namespace and starts attaching c to its
+// networks, recording the namespace in c (and its record) before it
+// returns. It returns the network mode for specgen, known before any
+// attach, and attached, which waits for the attaches, records them in c
+// and its record, and returns their error. The caller prepares the
+// bundle meanwhile (the plugins' processes leave a core idle most of the
+// time) and must call attached before it touches c again, also when it
+// fails; cleanup then undoes exactly what was recorded.
+func (e *Engine) setupNetwork(ctx context.Context, c *Container, p *netPlan, hostname string) (mode string, attached func() error, err error) {
+	attached, err = e.attachAll(ctx, c, p, hostname)
+	if err != nil {
+		return "", nil, err
 	}
-	return e.specNetwork(ctx, c, p)
+	mode, err = e.specNetwork(ctx, c, p)
+	if err != nil {
+		return "", nil, errors.Join(err, attached())
+	}
+	return mode, attached, nil
 }
 
-func (e *Engine) attachAll(ctx context.Context, c *Container, p *netPlan, hostname string) error {
+func (e *Engine) attachAll(ctx context.Context, c *Container, p *netPlan, hostname string) (func() error, error) {
+	none := func() error { return nil }
 	// Without a namespace of its own there is nothing to undo after a
 	// crash, so the mode waits for the record's next save (startMonitorSaving);
-	// a namespace and each attachment are recorded before the next step.
+	// a namespace is recorded before anything is attached to it.
 	switch p.mode {
 	case "none", "host":
 		c.Net.Mode = p.mode
-		return nil
+		return none, nil
 	case "container":
 		c.Net.Mode = "container:" + p.shareID
-		return nil
+		return none, nil
 	}
 	c.Net.Mode = p.networks[0].Name
 	c.Net.Hostname = hostname
@@ -205,40 +215,53 @@ func (e *Engine) attachAll(ctx context.Context, c *Container, p *netPlan, hostna
 	st := e.nets()
 	path := st.NetNSPath(c.ID)
 	if err := network.NewNetNS(path); err != nil {
-		return err
+		return nil, err
 	}
 	c.Net.NetNS = path
 	if err := e.saveContainer(c); err != nil {
-		return err
-	}
-	if err := st.Loopback(ctx, c.ID, path); err != nil {
-		return err
+		return nil, err
 	}
 	if err := network.ResolveHostPorts(p.ports); err != nil {
+		return nil, err
+	}
+	// The attaches touch nothing of c: what they made is recorded by
+	// attached, after the bundle's record save. A crash before that leaves
+	// their allocations unrecorded, as one during an ADD always could.
+	var made []network.Attachment
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i, n := range p.networks {
+			ao := network.AttachOptions{IfName: fmt.Sprintf("eth%d", i)}
+			if n.Name != network.DefaultName {
+				ao.Aliases = p.o.Aliases
+			}
+			if i == 0 {
+				ao.IP, ao.MAC, ao.Ports = p.o.IP, p.o.MAC, p.ports
+			}
+			var a network.Attachment
+			if a, err = st.Attach(ctx, n, c.ID, path, ao); err != nil {
+				return
+			}
+			made = append(made, a)
+		}
+	}()
+	return func() error {
+		<-done
+		if len(made) > 0 {
+			c.Net.Attachments = append(c.Net.Attachments, made...)
+			if serr := e.saveContainer(c); serr != nil && err == nil {
+				err = serr
+			}
+		}
 		return err
-	}
-	for i, n := range p.networks {
-		ao := network.AttachOptions{IfName: fmt.Sprintf("eth%d", i)}
-		if n.Name != network.DefaultName {
-			ao.Aliases = p.o.Aliases
-		}
-		if i == 0 {
-			ao.IP, ao.MAC, ao.Ports = p.o.IP, p.o.MAC, p.ports
-		}
-		a, err := st.Attach(ctx, n, c.ID, path, ao)
-		if err != nil {
-			return err
-		}
-		c.Net.Attachments = append(c.Net.Attachments, a)
-		if err := e.saveContainer(c); err != nil {
-			return err
-		}
-	}
-	return nil
+	}, nil
 }
 
 // teardownNetwork undoes setupNetwork: CNI DEL for each attachment (last
-// first), loopback, the namespace file. It is safe to run again after a
+// first), the namespace file (and the cache file of the loopback plugin
+// that older cais ran). It is safe to run again after a
 // partial failure: what is done is dropped from the record.
 func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 	if c.Net.NetNS == "" && len(c.Net.Attachments) == 0 {
@@ -248,6 +271,14 @@ func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 	netns := c.Net.NetNS
 	if _, err := os.Stat(netns); err != nil {
 		netns = "" // gone (a reboot): plugins then release only host state
+	}
+	if netns != "" && !network.DelNeedsNetNS(c.Net.Attachments) {
+		// The namespace first, its devices with it (network/teardown.go);
+		// a failing DEL below is retried without it, as after a reboot.
+		if err := network.RemoveNetNS(netns); err != nil {
+			return err
+		}
+		netns = ""
 	}
 	var errs []error
 	for i := len(c.Net.Attachments) - 1; i >= 0; i-- {
@@ -263,10 +294,8 @@ func (e *Engine) teardownNetwork(ctx context.Context, c *Container) error {
 			errs = append(errs, err)
 		}
 	}
-	if netns != "" {
-		if err := st.ReleaseLoopback(ctx, c.ID, netns); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-			errs = append(errs, err)
-		}
+	if err := st.ForgetLegacyLoopback(c.ID); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -29,14 +29,16 @@ func (e *Engine) refreshPeers(c *Container, was []network.Attachment) {
 		return
 	}
 	defer unlock()
-	all, err := e.listContainers()
-	if err != nil {
-		return
-	}
 	ids := map[string]bool{}
 	for _, a := range append(slices.Clone(was), c.Net.Attachments...) {
 		if a.Network != network.DefaultName {
 			ids[a.NetworkID] = true
+		}
+	}
+	var all []*Container
+	if len(ids) > 0 { // else no peers: every record need not be read
+		if all, err = e.listContainers(); err != nil {
+			return
 		}
 	}
 	if len(c.Net.Attachments) > 0 {

@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -32,9 +31,12 @@ type Attachment struct {
 	// --mac-address); detach passes them again as CNI expects.
 	RequestedIP  string `json:"requestedIp,omitempty"`
 	RequestedMAC string `json:"requestedMac,omitempty"`
-	// Firewall: the list included the firewall plugin (the host's FORWARD
-	// chain filtered when the container was attached).
-	Firewall bool `json:"firewall,omitempty"`
+	// FirewallAfter: the host's FORWARD chain filtered when the container
+	// was attached, and the firewall plugin ran after the network's list,
+	// as a list of its own (firewall.go). Firewall: the same, from before,
+	// with the plugin inside the network's list.
+	FirewallAfter bool `json:"firewallAfter,omitempty"`
+	Firewall      bool `json:"firewall,omitempty"`
 	// NetworkNAT: the network's one masquerade rule serves the container
 	// and the bridge plugin's ipMasq was off. Attachments recorded before
 	// had a masquerade chain of their own, which their DEL removes.
@@ -54,7 +56,7 @@ func (s *Store) cni() (*libcni.CNIConfig, error) {
 	if len(path) == 0 {
 		path = DefaultCNIPath
 	}
-	for _, p := range []string{"bridge", "host-local", "portmap", "firewall", "tuning", "loopback"} {
+	for _, p := range []string{"bridge", "host-local", "portmap", "firewall", "tuning"} {
 		if !havePlugin(path, p) {
 			return nil, fmt.Errorf("CNI plugin %q not found in %s (install containernetworking-plugins or set --cni-path): %w",
 				p, strings.Join(path, ":"), errdefs.ErrNotFound)
@@ -103,17 +105,10 @@ func (s *Store) runtimeConf(containerID, netns, ifname string, a Attachment) *li
 }
 
 // Attach runs CNI ADD of n's list for the container in netns, while it
-// makes sure of n's masquerade rule and (for the container's first
-// network) the loopback ADD started by Loopback finishes. On failure it
-// runs DEL so nothing is left.
+// makes sure of n's masquerade rule. On failure it runs DEL so nothing is
+// left.
 func (s *Store) Attach(ctx context.Context, n *Network, containerID, netns string, o AttachOptions) (Attachment, error) {
 	a, fresh, err := s.attach(ctx, n, containerID, netns, o)
-	if lerr := joinLoopback(containerID); lerr != nil && err == nil {
-		if derr := s.Detach(context.WithoutCancel(ctx), n, containerID, netns, a); derr != nil {
-			lerr = errors.Join(lerr, derr)
-		}
-		return Attachment{}, lerr
-	}
 	if err != nil && fresh {
 		// A failed first ADD can leave a bridge with no address and no
 		// port, which later ADDs would take as claimed.
@@ -133,7 +128,7 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	if err != nil {
 		return Attachment{}, false, err
 	}
-	go forwardFilters() // needed below; read while the subnet is claimed
+	go forwardFilters() // needed after the ADD; read while it runs
 	release, fresh, err := s.claimSubnet(n)
 	if err != nil {
 		return Attachment{}, false, err
@@ -147,12 +142,36 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 	// The rule is checked (and added) while the plugins run, and waited
 	// for before n's lock is released, so removeFailedBridge never runs
 	// between the check and the add.
+	type added struct {
+		a    Attachment
+		rt   *libcni.RuntimeConf
+		list *libcni.NetworkConfigList
+		err  error
+	}
+	addc := make(chan added, 1)
+	go func() { // first, so that the bridge plugin starts before iptables
+		var r added
+		r.a, r.rt, r.list, r.err = s.add(ctx, cfg, n, containerID, netns, o)
+		addc <- r
+	}()
 	masq := make(chan error, 1)
 	go func() { masq <- s.ensureMasq(n) }()
-	a, rt, list, err := s.add(ctx, cfg, n, containerID, netns, o)
-	if merr := <-masq; merr != nil && err == nil {
+	r := <-addc
+	a, rt, list, err := r.a, r.rt, r.list, r.err
+	if err == nil && forwardFilters() {
+		a.FirewallAfter = true
+		err = s.firewall(ctx, cfg, n, containerID, netns, a, true)
+	}
+	merr := <-masq
+	if merr != nil && err == nil {
+		err = fmt.Errorf("network %s: masquerade rule: %w", n.Name, merr)
+		if a.FirewallAfter {
+			s.firewall(context.WithoutCancel(ctx), cfg, n, containerID, netns, a, false)
+		}
+	}
+	if err != nil && list != nil {
 		cfg.DelNetworkList(context.WithoutCancel(ctx), list, rt)
-		return Attachment{}, fresh, fmt.Errorf("network %s: masquerade rule: %w", n.Name, merr)
+		return Attachment{}, fresh, err
 	}
 	return a, fresh, err
 }
@@ -160,7 +179,7 @@ func (s *Store) attach(ctx context.Context, n *Network, containerID, netns strin
 // add runs the ADD of n's list and reads the result into the attachment.
 func (s *Store) add(ctx context.Context, cfg *libcni.CNIConfig, n *Network, containerID, netns string, o AttachOptions) (Attachment, *libcni.RuntimeConf, *libcni.NetworkConfigList, error) {
 	a := Attachment{Network: n.Name, NetworkID: n.ID, IfName: o.IfName, Aliases: o.Aliases, Ports: o.Ports,
-		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, Firewall: forwardFilters(), NetworkNAT: true}
+		RequestedIP: o.IP, RequestedMAC: o.MAC, Gateway: n.IPAM.Gateway, NetworkNAT: true}
 	b, err := s.confList(n, a)
 	if err != nil {
 		return Attachment{}, nil, nil, err
@@ -214,6 +233,11 @@ func (s *Store) Detach(ctx context.Context, n *Network, containerID, netns strin
 	list, err := libcni.ConfListFromBytes(b)
 	if err != nil {
 		return err
+	}
+	if a.FirewallAfter {
+		if err := s.firewall(ctx, cfg, n, containerID, netns, a, false); err != nil {
+			return err // the record keeps the attachment for a retry
+		}
 	}
 	if err := cfg.DelNetworkList(ctx, list, s.runtimeConf(containerID, netns, a.IfName, a)); err != nil {
 		return fmt.Errorf("detaching from network %s: %w", n.Name, err)

@@ -10,9 +10,9 @@ const cniVersion = "1.0.0"
 
 // confList is the CNI configuration list of n for attachment a: a bridge
 // with host-local IPAM (allocations under the runroot, so separate roots
-// never share them), portmap when a publishes ports, firewall when the
-// host's FORWARD chain filters (see forwardFilters), and tuning when a asks
-// for a MAC address. The bridge masquerades (ipMasq, a chain per
+// never share them), portmap when a publishes ports, firewall only for
+// attachments recorded with it in the list (a.Firewall; it now runs after
+// the list, firewall.go), and tuning when a asks for a MAC address. The bridge masquerades (ipMasq, a chain per
 // container) only for attachments recorded before NAT became the
 // network's one rule (a.NetworkNAT false, see masq_linux.go), so that
 // their DEL still removes that chain.
@@ -58,6 +58,3 @@ func (s *Store) confList(n *Network, a Attachment) ([]byte, error) {
 		"plugins":    plugins,
 	})
 }
-
-// loopbackConf brings lo up in every container's namespace.
-const loopbackConf = `{"cniVersion":"1.0.0","name":"` + loopbackName + `","type":"loopback"}`

@@ -1,7 +1,7 @@
 // Package network owns cais's container networks: Docker-shaped network
 // records under <root>/networks, the CNI configuration lists generated from
-// them (bridge with host-local IPAM, portmap, firewall, tuning; loopback for
-// every container), the choice of subnets that collide neither with the
+// them (bridge with host-local IPAM, portmap, firewall, tuning; lo is
+// brought up natively in every container's namespace), the choice of subnets that collide neither with the
 // host's routes nor with other networks, per-container network namespace
 // files, attaching and detaching containers through libcni and the standard
 // plugins, and published port parsing. The hosts files that give

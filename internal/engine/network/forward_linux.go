@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+
+	"github.com/cais-project/cais/internal/procwait"
 )
 
 // forwardFilters reports whether the host's iptables FORWARD chain may
@@ -14,12 +16,18 @@ import (
 // the plugin is used.
 //
 // The chain is read once per process (a command attaches a container or
-// two), and started early (by Loopback, or by attach while it claims the
-// subnet) so that the read overlaps other work.
+// two), started by ReadHostFirewall as soon as the engine knows the
+// container joins a network (or when attach begins), and waited for only
+// after the network's ADD (firewall.go): the iptables process then runs
+// while the engine records the container, not alongside the plugins.
 var forwardFilters = sync.OnceValue(readForwardFilters)
 
+// ReadHostFirewall starts reading the host's FORWARD chain, which the
+// coming Attach needs, and returns at once.
+func ReadHostFirewall() { go forwardFilters() }
+
 func readForwardFilters() bool {
-	out, err := exec.Command("iptables", "-w", "-S", "FORWARD").Output()
+	out, err := procwait.Output(exec.Command("iptables", "-w", "-S", "FORWARD"))
 	if err != nil {
 		return true
 	}

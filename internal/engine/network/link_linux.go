@@ -97,6 +97,17 @@ func rtnlDump(typ uint16, fn func(syscall.NetlinkMessage)) error {
 // name is set, and reads the answers until the acknowledgement, an error
 // or the end of a dump.
 func rtnl(typ, flags uint16, name string, fn func(syscall.NetlinkMessage)) error {
+	return rtnlSend(linkRequest(typ, flags, rtnlSeq, name), fn)
+}
+
+// rtnlSeq is the sequence number of every request: each has a socket of
+// its own.
+const rtnlSeq = 1
+
+// rtnlSend sends the request req (sequence number rtnlSeq) on a new
+// rtnetlink socket, in the calling thread's network namespace, and reads
+// the answers as rtnl does.
+func rtnlSend(req []byte, fn func(syscall.NetlinkMessage)) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("rtnetlink socket: %w", err)
@@ -105,8 +116,7 @@ func rtnl(typ, flags uint16, name string, fn func(syscall.NetlinkMessage)) error
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("rtnetlink bind: %w", err)
 	}
-	const seq = 1
-	if err := unix.Sendto(fd, linkRequest(typ, flags, seq, name), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("rtnetlink send: %w", err)
 	}
 	buf := make([]byte, 1<<16) // a dump's parts are at most a few pages
@@ -123,7 +133,7 @@ func rtnl(typ, flags uint16, name string, fn func(syscall.NetlinkMessage)) error
 			return fmt.Errorf("rtnetlink answer: %w", err)
 		}
 		for _, m := range msgs {
-			if m.Header.Seq != seq {
+			if m.Header.Seq != rtnlSeq {
 				continue
 			}
 			switch m.Header.Type {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cais-project/cais/internal/fsutil"
+	"github.com/cais-project/cais/internal/procwait"
 )
 
 // A network that is not internal has one masquerade rule, Docker's shape:
@@ -75,7 +76,7 @@ func iptables(args ...string) error {
 	cmd := exec.Command(bin, append([]string{"-w"}, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
+	if err := procwait.Run(cmd); err != nil {
 		return fmt.Errorf("iptables %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return nil

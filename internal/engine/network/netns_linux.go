@@ -10,10 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// NewNetNS creates a network namespace and keeps it alive as a bind mount
-// on the file path. The work happens on an OS thread of its own that is
-// never unlocked: it ends inside the new namespace, and Go then discards
-// it rather than run other goroutines there.
+// NewNetNS creates a network namespace with lo up (lo_linux.go) and keeps
+// it alive as a bind mount on the file path. The work happens on an OS
+// thread of its own that is never unlocked: it ends inside the new
+// namespace, and Go then discards it rather than run other goroutines
+// there.
 func NewNetNS(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("creating netns dir: %w", err)
@@ -28,6 +29,11 @@ func NewNetNS(path string) error {
 		runtime.LockOSThread() // never unlocked: see above
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("unshare(CLONE_NEWNET): %w", err)
+			return
+		}
+		// Before the mount: on failure the namespace dies with the thread.
+		if err := setLoopbackUp(); err != nil {
+			errc <- err
 			return
 		}
 		src := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
