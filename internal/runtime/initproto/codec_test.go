@@ -136,14 +136,7 @@ func TestSendConfigUsesTheCodec(t *testing.T) {
 	parent, child := pair(t)
 	want := fullConfig(t)
 	want.Spec.Linux.Resources, want.Spec.Windows, want.Spec.Solaris, want.Spec.VM, want.Spec.ZOS, want.Spec.FreeBSD = nil, nil, nil, nil, nil, nil
-	got := make(chan *Config, 1)
-	go func() {
-		cfg, err := child.ReceiveConfig()
-		if err != nil {
-			t.Error(err)
-		}
-		got <- cfg
-	}()
+	got := receiveConfig(t, child)
 	if err := parent.SendConfig(want); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,20 @@ func pair(t *testing.T) (parent, child *Conn) {
 	return New(a), New(b)
 }
 
+// receiveConfig has child receive a config on its own goroutine, as the
+// init does while the parent sends.
+func receiveConfig(t *testing.T, child *Conn) <-chan *Config {
+	got := make(chan *Config, 1)
+	go func() {
+		cfg, err := child.ReceiveConfig()
+		if err != nil {
+			t.Error(err)
+		}
+		got <- cfg
+	}()
+	return got
+}
+
 func TestConversation(t *testing.T) {
 	parent, child := pair(t)
 	want := &Config{ID: "c1", Bundle: "/b", Rootfs: "/b/rootfs", FifoFD: 4,
@@ -136,14 +150,7 @@ func TestConfigLeavesOutWhatTheInitNeverReads(t *testing.T) {
 	spec.Linux, spec.Windows, spec.VM = &linux, nil, nil
 	want.Spec = &spec
 
-	got := make(chan *Config, 1)
-	go func() {
-		cfg, err := child.ReceiveConfig()
-		if err != nil {
-			t.Error(err)
-		}
-		got <- cfg
-	}()
+	got := receiveConfig(t, child)
 	if err := parent.SendConfig(sent); err != nil {
 		t.Fatal(err)
 	}
