@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cais-project/cais/internal/errdefs"
+	"github.com/cais-project/cais/internal/procwait"
 )
 
 // A monitor can be started before its container's bundle exists, so that
@@ -67,7 +68,7 @@ func Prespawn(binary, id, dir string) (*Pending, error) {
 	}
 	p := &Pending{id: id, dir: dir, cmd: cmd, config: cfgW, ready: readyR, done: make(chan struct{})}
 	go func() {
-		cmd.Wait()
+		procwait.Wait(cmd) // as Spawn's reaper: parked, not in waitid
 		close(p.done)
 	}()
 	return p, nil
