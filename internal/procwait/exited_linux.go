@@ -21,12 +21,20 @@ func Exited(pid int) {
 	if err != nil {
 		return
 	}
-	// The first call only asks the poller to wait for readability; the
-	// second comes once the pidfd is readable.
-	waited := false
-	rc.Read(func(uintptr) bool {
-		done := waited
-		waited = true
-		return done
+	// Every call asks the kernel whether the process has exited, and
+	// returns false (wait for the poller) while it runs. The check cannot
+	// be skipped on the first call: RawRead clears a readiness the poller
+	// saw before it started (epoll is edge-triggered), so an exit between
+	// NewFile and RawRead would otherwise never wake us.
+	rc.Read(func(fd uintptr) bool {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			n, err := unix.Poll(p, 0)
+			if err == unix.EINTR {
+				continue
+			}
+			// An error says nothing more will come: stop waiting.
+			return err != nil || n > 0
+		}
 	})
 }

@@ -2,7 +2,9 @@ package procwait_test
 
 import (
 	"errors"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +62,55 @@ func TestExitedReapedAlready(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Exited blocked on a reaped process")
+	}
+}
+
+// TestExitedZombieNeverHangs calls Exited many times on a process that has
+// already exited (a zombie, not reaped). The pidfd is readable before the
+// poller waits: an Exited that relied on the poller's notification alone
+// lost it when the notification came between registering the pidfd and
+// waiting, and hung (seen as a `cais run` stuck on iptables).
+func TestExitedZombieNeverHangs(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	for {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := strings.Fields(string(b)); len(f) > 2 && f[2] == "Z" {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Keep other Ps busy polling the network poller meanwhile.
+	stop := make(chan struct{})
+	defer close(stop)
+	for i := 0; i < 4; i++ {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					time.Sleep(time.Microsecond)
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 3000; i++ {
+			procwait.Exited(cmd.Process.Pid)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("Exited hung on a process that had exited")
 	}
 }
