@@ -115,3 +115,9 @@ func parse(c *specs.LinuxCapabilities, last int) (*Set, []string, error) {
 	}
 	return s, warnings, nil
 }
+
+// Masks returns the five sets as bit masks (bit n is capability n), for the
+// C init, which applies them itself.
+func (s *Set) Masks() (bounding, effective, permitted, inheritable, ambient uint64) {
+	return s.bounding, s.effective, s.permitted, s.inheritable, s.ambient
+}

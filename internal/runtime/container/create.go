@@ -62,7 +62,8 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 	if err != nil {
 		return nil, fmt.Errorf("linux.cgroupsPath: %w", err)
 	}
-	if err := validateParts(spec, bundle, cg.Paths(), o); err != nil {
+	plan, err := validateParts(spec, bundle, cg.Paths(), o)
+	if err != nil {
 		return nil, err
 	}
 	filter, err := seccompProgram(root, spec)
@@ -149,6 +150,7 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 			NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring, CgroupPaths: cg.Paths(),
 		},
 		seccomp:     filter,
+		plan:        plan,
 		io:          o.IO,
 		preserveFDs: o.PreserveFDs,
 		console:     consoleConn,
@@ -195,23 +197,24 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 
 // validateParts checks the config with the same code that will apply it,
 // before anything is created.
-func validateParts(s *specs.Spec, bundle string, cgroupPaths map[string]string, o CreateOptions) error {
+func validateParts(s *specs.Spec, bundle string, cgroupPaths map[string]string, o CreateOptions) (*rootfs.Plan, error) {
 	opts := rootfs.Options{NoPivot: o.NoPivot, CgroupPaths: cgroupPaths, UserNS: hasNamespace(s, specs.UserNamespace), NetNS: hasNamespace(s, specs.NetworkNamespace)}
-	if _, err := rootfs.NewPlan(s, bundle, opts); err != nil {
-		return err
+	plan, err := rootfs.NewPlan(s, bundle, opts)
+	if err != nil {
+		return nil, err
 	}
 	if s.Process.Capabilities != nil {
 		if _, _, err := caps.Parse(s.Process.Capabilities); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if s.Process.Terminal && o.ConsoleSocket == "" {
-		return invalid("process.terminal is true: --console-socket is required")
+		return nil, invalid("process.terminal is true: --console-socket is required")
 	}
 	if !s.Process.Terminal && o.ConsoleSocket != "" {
-		return invalid("--console-socket given but process.terminal is false")
+		return nil, invalid("--console-socket given but process.terminal is false")
 	}
-	return nil
+	return plan, nil
 }
 
 func dialConsole(path string) (*os.File, error) {

@@ -2,8 +2,10 @@ package container
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -13,8 +15,10 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/cais-project/cais/internal/runtime/cinit"
 	"github.com/cais-project/cais/internal/runtime/initproto"
 	"github.com/cais-project/cais/internal/runtime/nsenter"
+	"github.com/cais-project/cais/internal/runtime/rootfs"
 	"github.com/cais-project/cais/internal/runtime/seccomp"
 )
 
@@ -41,6 +45,9 @@ type spawnOpts struct {
 	// seccomp, when set, waits for the compiled seccomp program, which
 	// goes into cfg: it may still be compiling while the init starts.
 	seccomp func() (*seccomp.Program, error)
+	// plan is the rootfs plan of a new container (nil for exec); with it
+	// the C init can run (package cinit).
+	plan *rootfs.Plan
 }
 
 // initProc is a started init: its pid, and the direct child to reap (the
@@ -103,6 +110,11 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 	// starts for parallel work costs it a clone and page faults (bootstrap
 	// removes the variable again).
 	env := []string{nsenter.EnvName + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"}
+	// The C init, when it covers this config, saves the init a Go runtime
+	// boot; it runs no hooks, so there is no hook round trip either.
+	useC, _ := cinit.Usable(o.cfg)
+	useC = useC && (o.cfg.Exec || o.plan != nil)
+	o.req.CInit = useC
 	hs := nsenter.NewHandshake(parentEnd)
 	if err := hs.Send(o.req); err != nil {
 		return nil, err
@@ -146,7 +158,15 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 			return p, err
 		}
 	}
-	if err := conn.SendConfig(o.cfg); err != nil {
+	if useC {
+		prog, err := cinit.Program(o.cfg, o.plan)
+		if err != nil {
+			return p, err
+		}
+		if err := sendProgram(parentEnd, prog); err != nil {
+			return p, err
+		}
+	} else if err := conn.SendConfig(o.cfg); err != nil {
 		return p, err
 	}
 	if p.pid != first {
@@ -157,7 +177,7 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 			return p, fmt.Errorf("nsenter intermediate process: %w", err)
 		}
 	}
-	if !o.cfg.Exec {
+	if !o.cfg.Exec && !useC {
 		if _, err := conn.AwaitHookRequest(); err != nil {
 			return p, p.explain(err)
 		}
@@ -173,6 +193,17 @@ func spawn(ctx context.Context, o spawnOpts) (p *initProc, err error) {
 		return p, p.explain(err)
 	}
 	return p, nil
+}
+
+// sendProgram writes the C init's program in initproto's framing.
+func sendProgram(w io.Writer, prog []byte) error {
+	buf := make([]byte, 8, 8+len(prog))
+	binary.LittleEndian.PutUint32(buf, nsenter.MsgProgram)
+	binary.LittleEndian.PutUint32(buf[4:], uint32(len(prog)))
+	if _, err := w.Write(append(buf, prog...)); err != nil {
+		return fmt.Errorf("sending the init program: %w", err)
+	}
+	return nil
 }
 
 // explain turns a broken conversation into the child's own error, or its

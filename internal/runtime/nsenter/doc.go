@@ -13,6 +13,11 @@
 // inside the container's namespaces. This is the only cgo of cais besides
 // libseccomp. Without the variable the constructor returns at once.
 //
+// With the request flag NSENTER_CINIT, the constructor then runs the C init
+// (cinit.c): it reads a program compiled by package cinit and carries it out
+// up to execve of the container's process, so the Go runtime never starts
+// in that process.
+//
 // The parent side (Request, and the Handshake steps) is plain Go. The wire
 // format is documented at the top of nsenter.c; every length is checked on
 // both sides.

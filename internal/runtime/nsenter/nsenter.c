@@ -7,7 +7,8 @@
 //
 //   request (parent -> here):  u32 magic, u32 length, then `length` bytes:
 //       u32 clone_flags   namespaces to create (CLONE_NEW*)
-//       u32 flags         NSENTER_FORK: always fork before returning
+//       u32 flags         NSENTER_FORK: always fork before returning;
+//                         NSENTER_CINIT: then run the program cinit.c reads
 //       u32 njoin         namespaces to join, then njoin times:
 //           u32 nstype, u32 pathlen, pathlen bytes of path (no NUL)
 //       u32 ntimens       then for each: u32 clock id, s64 sec, s64 nsec
@@ -38,6 +39,9 @@
 #include <unistd.h>
 
 #include "nsenter.h"
+#include "cinit.h"
+
+void cinit_run(int sync_fd) __attribute__((noreturn));
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -301,5 +305,9 @@ __attribute__((constructor)) static void cais_nsenter(void)
 	} else {
 		send_pid(NSENTER_MSG_PID, getpid());
 	}
-	// Return to the Go runtime, which continues as the container's init.
+	// With NSENTER_CINIT the runtime sends a compiled program (cinit.c)
+	// that ends in execve; otherwise return to the Go runtime, which
+	// continues as the container's init.
+	if (flags & NSENTER_CINIT)
+		cinit_run(sync_fd);
 }

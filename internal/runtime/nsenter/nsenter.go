@@ -2,6 +2,7 @@ package nsenter
 
 /*
 #include "nsenter.h"
+#include "cinit.h"
 */
 import "C"
 
@@ -54,8 +55,11 @@ type TimeOffset struct {
 
 // Request says which namespaces the constructor creates and joins.
 type Request struct {
-	CloneFlags  uintptr // CLONE_NEW* to create
-	Fork        bool    // fork even when no namespace requires it
+	CloneFlags uintptr // CLONE_NEW* to create
+	Fork       bool    // fork even when no namespace requires it
+	// CInit runs the C init (cinit.c) after the namespaces: the parent
+	// sends it a compiled program (package cinit) after the pid message.
+	CInit       bool
 	Join        []Join
 	TimeOffsets []TimeOffset
 }
@@ -72,6 +76,9 @@ func (r *Request) Encode() ([]byte, error) {
 	var flags uint32
 	if r.Fork {
 		flags |= C.NSENTER_FORK
+	}
+	if r.CInit {
+		flags |= C.NSENTER_CINIT
 	}
 	put(flags)
 	put(uint32(len(r.Join)))

@@ -46,3 +46,10 @@ func SetRlimits(rs []specs.POSIXRlimit) error {
 	}
 	return nil
 }
+
+// RlimitNumber returns the resource number of an rlimit type
+// ("RLIMIT_NOFILE"), for the C init.
+func RlimitNumber(typ string) (int, bool) {
+	n, ok := rlimits[typ]
+	return n, ok
+}
