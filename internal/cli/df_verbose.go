@@ -34,7 +34,7 @@ func printDiskUsageDetails(g *globals, d engine.DiskUsageDetail) error {
 	}{
 		{"Images space usage:", listing{
 			columns: []string{"Repository", "Tag", "ID", "CreatedSince", "Size", "SharedSize", "UniqueSize", "Containers"},
-			headers: imageHeaders}, images},
+			headers: imageHeaders()}, images},
 		{"Containers space usage:", listing{
 			columns: []string{"ID", "Image", "Command", "LocalVolumes", "Size", "RunningFor", "Status", "Names"},
 			headers: map[string]string{"ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "LocalVolumes": "LOCAL VOLUMES",

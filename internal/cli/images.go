@@ -10,10 +10,14 @@ import (
 	"github.com/cais-project/cais/internal/engine"
 )
 
-var imageHeaders = map[string]string{
-	"ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
-	"CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE", "Containers": "CONTAINERS",
-	"VirtualSize": "VIRTUAL SIZE", "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE",
+// imageHeaders and volumeHeaders are functions, not package-level maps,
+// which every cais start would build.
+func imageHeaders() map[string]string {
+	return map[string]string{
+		"ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
+		"CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE", "Containers": "CONTAINERS",
+		"VirtualSize": "VIRTUAL SIZE", "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE",
+	}
 }
 
 func imagesCmd(g *globals, use string) *cobra.Command {
@@ -56,7 +60,7 @@ func imagesCmd(g *globals, use string) *cobra.Command {
 			if digests {
 				cols = []string{"Repository", "Tag", "Digest", "ID", "CreatedSince", "Size"}
 			}
-			return listing{format: format, columns: cols, headers: imageHeaders}.print(g.stdout, rows)
+			return listing{format: format, columns: cols, headers: imageHeaders()}.print(g.stdout, rows)
 		},
 	}
 	fl := c.Flags()

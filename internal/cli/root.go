@@ -74,6 +74,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		addCommands(root, g, tree, nil)
 	} else if len(path) > 0 {
 		addCommands(root, g, tree, path)
+		skipCompletionCmd(root)
 	}
 
 	root.PersistentPreRun = func(c *cobra.Command, _ []string) {

@@ -168,3 +168,12 @@ func anyHelp(args []string) bool {
 	}
 	return false
 }
+
+// skipCompletionCmd keeps cobra from building its `completion` command
+// (four subcommands with long formatted help) when args selected a branch
+// of the tree: that command is reached only by its name, help or
+// completion requests, all of which get the whole tree, where it is built
+// as before.
+func skipCompletionCmd(root *cobra.Command) {
+	root.CompletionOptions.DisableDefaultCmd = true
+}

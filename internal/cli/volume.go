@@ -74,9 +74,11 @@ func volumeCreateCmd(g *globals) *cobra.Command {
 	return c
 }
 
-var volumeHeaders = map[string]string{
-	"Name": "VOLUME NAME", "Driver": "DRIVER", "Scope": "SCOPE", "Mountpoint": "MOUNTPOINT",
-	"Labels": "LABELS", "Links": "LINKS", "Size": "SIZE",
+func volumeHeaders() map[string]string {
+	return map[string]string{
+		"Name": "VOLUME NAME", "Driver": "DRIVER", "Scope": "SCOPE", "Mountpoint": "MOUNTPOINT",
+		"Labels": "LABELS", "Links": "LINKS", "Size": "SIZE",
+	}
 }
 
 func volumeRow(v engine.VolumeInspect) row {
@@ -117,7 +119,7 @@ func volumeLsCmd(g *globals) *cobra.Command {
 			for _, v := range vs {
 				rows = append(rows, volumeRow(v))
 			}
-			return listing{format: format, columns: []string{"Driver", "Name"}, headers: volumeHeaders}.print(g.stdout, rows)
+			return listing{format: format, columns: []string{"Driver", "Name"}, headers: volumeHeaders()}.print(g.stdout, rows)
 		},
 	}
 	f := c.Flags()

@@ -36,8 +36,15 @@ type ContainerListing struct {
 	SizeRw, SizeRootFs int64
 }
 
-var validStates = map[string]bool{"created": true, "restarting": true, "running": true, "removing": true,
-	"paused": true, "exited": true, "dead": true}
+// validState reports whether s is a status filter's value (a switch: a
+// package-level map would be built at every cais start).
+func validState(s string) bool {
+	switch s {
+	case "created", "restarting", "running", "removing", "paused", "exited", "dead":
+		return true
+	}
+	return false
+}
 
 // List returns the containers o selects, newest first (as ps shows them).
 // An unknown filter, a bad value or a before/since container that does not
@@ -120,7 +127,7 @@ func (e *Engine) compileFilters(ctx context.Context, fs map[string][]string) (*p
 			case "label":
 				f.labels = append(f.labels, v)
 			case "status":
-				if !validStates[v] {
+				if !validState(v) {
 					return nil, bad
 				}
 				f.status = append(f.status, v)

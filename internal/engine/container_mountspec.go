@@ -51,8 +51,13 @@ type MountRecord struct {
 	createHostPath bool
 }
 
-var propagations = map[string]bool{
-	"shared": true, "rshared": true, "slave": true, "rslave": true, "private": true, "rprivate": true,
+// isPropagation reports whether w names a mount propagation.
+func isPropagation(w string) bool {
+	switch w {
+	case "shared", "rshared", "slave", "rslave", "private", "rprivate":
+		return true
+	}
+	return false
 }
 
 // checkDestination is Docker's rule for a mount's target.
@@ -115,7 +120,7 @@ func parseVolumeFlag(spec string) (MountRecord, error) {
 			m.RW = false
 		case w == "nocopy":
 			m.NoCopy = true
-		case propagations[w]:
+		case isPropagation(w):
 			m.Propagation = w
 		}
 	}
@@ -158,7 +163,7 @@ func validModes(modes string) error {
 			kind = "rw"
 		case w == "z" || w == "Z":
 			kind = "label"
-		case propagations[w]:
+		case isPropagation(w):
 			kind = "propagation"
 		case w == "nocopy" || w == "consistent" || w == "cached" || w == "delegated":
 		default:
@@ -228,7 +233,7 @@ func parseMountFlag(spec string) (MountRecord, *HostMount, error) {
 		case "target", "destination", "dst":
 			m.Destination, h.Target = v, v
 		case "bind-propagation":
-			if !propagations[v] {
+			if !isPropagation(v) {
 				return MountRecord{}, nil, bad("invalid propagation mode %q", v)
 			}
 			m.Propagation, sawBindOpt = v, true

@@ -15,14 +15,44 @@ import (
 // capSysResource is CAP_SYS_RESOURCE's bit.
 const capSysResource = 24
 
-// rlimitResources are the --ulimit names with the resource numbers the
-// host checks.
-var rlimitResources = map[string]int{
-	"as": unix.RLIMIT_AS, "core": unix.RLIMIT_CORE, "cpu": unix.RLIMIT_CPU, "data": unix.RLIMIT_DATA,
-	"fsize": unix.RLIMIT_FSIZE, "locks": unix.RLIMIT_LOCKS, "memlock": unix.RLIMIT_MEMLOCK,
-	"msgqueue": unix.RLIMIT_MSGQUEUE, "nice": unix.RLIMIT_NICE, "nofile": unix.RLIMIT_NOFILE,
-	"nproc": unix.RLIMIT_NPROC, "rss": unix.RLIMIT_RSS, "rtprio": unix.RLIMIT_RTPRIO,
-	"rttime": unix.RLIMIT_RTTIME, "sigpending": unix.RLIMIT_SIGPENDING, "stack": unix.RLIMIT_STACK,
+// rlimitResource gives the resource number the host checks for a
+// --ulimit name.
+func rlimitResource(name string) (int, bool) {
+	switch name {
+	case "as":
+		return unix.RLIMIT_AS, true
+	case "core":
+		return unix.RLIMIT_CORE, true
+	case "cpu":
+		return unix.RLIMIT_CPU, true
+	case "data":
+		return unix.RLIMIT_DATA, true
+	case "fsize":
+		return unix.RLIMIT_FSIZE, true
+	case "locks":
+		return unix.RLIMIT_LOCKS, true
+	case "memlock":
+		return unix.RLIMIT_MEMLOCK, true
+	case "msgqueue":
+		return unix.RLIMIT_MSGQUEUE, true
+	case "nice":
+		return unix.RLIMIT_NICE, true
+	case "nofile":
+		return unix.RLIMIT_NOFILE, true
+	case "nproc":
+		return unix.RLIMIT_NPROC, true
+	case "rss":
+		return unix.RLIMIT_RSS, true
+	case "rtprio":
+		return unix.RLIMIT_RTPRIO, true
+	case "rttime":
+		return unix.RLIMIT_RTTIME, true
+	case "sigpending":
+		return unix.RLIMIT_SIGPENDING, true
+	case "stack":
+		return unix.RLIMIT_STACK, true
+	}
+	return 0, false
 }
 
 // checkUlimits refuses a hard limit above this process's own when it lacks
@@ -34,7 +64,7 @@ func checkUlimits(ulimits []string) error {
 	}
 	for _, u := range ulimits {
 		name, val, _ := strings.Cut(u, "=")
-		res, ok := rlimitResources[name]
+		res, ok := rlimitResource(name)
 		if !ok {
 			continue
 		}

@@ -10,10 +10,25 @@ import (
 	"strings"
 )
 
-// binaryUnits are the multipliers of a size suffix; like Docker and runc
+// binaryUnit gives the multiplier of a size suffix; like Docker and runc
 // (docker/go-units RAMInBytes), k, m, g... are powers of 1024 whether or
-// not an "i" or "b" follows.
-var binaryUnits = map[byte]float64{'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30, 't': 1 << 40, 'p': 1 << 50}
+// not an "i" or "b" follows. A switch, not a map: a package-level map is
+// built at the start of every process that links this package.
+func binaryUnit(c byte) (float64, bool) {
+	switch c {
+	case 'k':
+		return 1 << 10, true
+	case 'm':
+		return 1 << 20, true
+	case 'g':
+		return 1 << 30, true
+	case 't':
+		return 1 << 40, true
+	case 'p':
+		return 1 << 50, true
+	}
+	return 0, false
+}
 
 // RAMInBytes parses a memory size: "-1" (unlimited), or a decimal number
 // of bytes with an optional suffix, case-insensitive: "512", "64m", "1.5g",
@@ -28,7 +43,7 @@ func RAMInBytes(s string) (int64, error) {
 	num = strings.TrimSuffix(num, "i")
 	mult := 1.0
 	if n := len(num); n > 0 {
-		if m, ok := binaryUnits[num[n-1]]; ok {
+		if m, ok := binaryUnit(num[n-1]); ok {
 			mult, num = m, num[:n-1]
 		}
 	}

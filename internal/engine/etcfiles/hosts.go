@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // HostsOptions describe a container's /etc/hosts.
@@ -42,15 +43,20 @@ type record struct {
 	hosts string
 }
 
+// The localhost records are built on first use (sync.OnceValue), not at
+// package initialisation, which every cais process pays for, including
+// those that never write a hosts file.
 var (
-	localhostV4 = []record{{netip.MustParseAddr("127.0.0.1"), "localhost"}}
-	localhostV6 = []record{
-		{netip.IPv6Loopback(), "localhost ip6-localhost ip6-loopback"},
-		{netip.MustParseAddr("fe00::"), "ip6-localnet"},
-		{netip.MustParseAddr("ff00::"), "ip6-mcastprefix"},
-		{netip.MustParseAddr("ff02::1"), "ip6-allnodes"},
-		{netip.MustParseAddr("ff02::2"), "ip6-allrouters"},
-	}
+	localhostV4 = sync.OnceValue(func() []record { return []record{{netip.AddrFrom4([4]byte{127, 0, 0, 1}), "localhost"}} })
+	localhostV6 = sync.OnceValue(func() []record {
+		return []record{
+			{netip.IPv6Loopback(), "localhost ip6-localhost ip6-loopback"},
+			{netip.MustParseAddr("fe00::"), "ip6-localnet"},
+			{netip.MustParseAddr("ff00::"), "ip6-mcastprefix"},
+			{netip.MustParseAddr("ff02::1"), "ip6-allnodes"},
+			{netip.MustParseAddr("ff02::2"), "ip6-allrouters"},
+		}
+	})
 )
 
 // Hosts renders /etc/hosts: Docker's localhost lines, the --add-host
@@ -60,9 +66,9 @@ var (
 func Hosts(o HostsOptions) []byte {
 	var recs []record
 	if o.Base == nil {
-		recs = append(recs, localhostV4...)
+		recs = append(recs, localhostV4()...)
 		if !o.NoIPv6 {
-			recs = append(recs, localhostV6...)
+			recs = append(recs, localhostV6()...)
 		}
 	}
 	for _, h := range o.ExtraHosts {

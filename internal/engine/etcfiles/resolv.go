@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"net/netip"
 	"strings"
+	"sync"
 )
 
 // ResolvOptions change the host's resolv.conf for a container.
@@ -27,9 +28,14 @@ type ResolvOptions struct {
 
 // Docker's fallback nameservers, written in the file when the host's list
 // has none a container can reach. Nothing here contacts them.
+// They are built on first use, not at package initialisation.
 var (
-	fallbackV4 = []netip.Addr{netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("8.8.4.4")}
-	fallbackV6 = []netip.Addr{netip.MustParseAddr("2001:4860:4860::8888"), netip.MustParseAddr("2001:4860:4860::8844")}
+	fallbackV4 = sync.OnceValue(func() []netip.Addr {
+		return []netip.Addr{netip.AddrFrom4([4]byte{8, 8, 8, 8}), netip.AddrFrom4([4]byte{8, 8, 4, 4})}
+	})
+	fallbackV6 = sync.OnceValue(func() []netip.Addr {
+		return []netip.Addr{netip.MustParseAddr("2001:4860:4860::8888"), netip.MustParseAddr("2001:4860:4860::8844")}
+	})
 )
 
 // ResolvConf renders a container's resolv.conf from the host's, with
@@ -58,9 +64,9 @@ func ResolvConf(host []byte, o ResolvOptions) []byte {
 			}
 		}
 		if len(kept) == 0 {
-			kept = append(kept, fallbackV4...)
+			kept = append(kept, fallbackV4()...)
 			if o.IPv6 {
-				kept = append(kept, fallbackV6...)
+				kept = append(kept, fallbackV6()...)
 			}
 		}
 		rc.nameservers = kept

@@ -49,11 +49,30 @@ type filter struct {
 	MinKernel string `json:"minKernel,omitempty"`
 }
 
-// nativeArches maps GOARCH to libseccomp's architecture names.
-var nativeArches = map[string]specs.Arch{
-	"amd64": specs.ArchX86_64, "386": specs.ArchX86, "arm64": specs.ArchAARCH64,
-	"arm": specs.ArchARM, "ppc64le": specs.ArchPPC64LE, "s390x": specs.ArchS390X,
-	"riscv64": specs.ArchRISCV64, "mips64le": specs.ArchMIPSEL64, "loong64": specs.ArchLOONGARCH64,
+// nativeArch maps GOARCH to libseccomp's architecture name ("" when it
+// has none here).
+func nativeArch(goarch string) specs.Arch {
+	switch goarch {
+	case "amd64":
+		return specs.ArchX86_64
+	case "386":
+		return specs.ArchX86
+	case "arm64":
+		return specs.ArchAARCH64
+	case "arm":
+		return specs.ArchARM
+	case "ppc64le":
+		return specs.ArchPPC64LE
+	case "s390x":
+		return specs.ArchS390X
+	case "riscv64":
+		return specs.ArchRISCV64
+	case "mips64le":
+		return specs.ArchMIPSEL64
+	case "loong64":
+		return specs.ArchLOONGARCH64
+	}
+	return ""
 }
 
 // loadSeccomp reads the profile at file and converts it to the OCI form
@@ -73,7 +92,7 @@ func loadSeccomp(file string, caps []string) (*specs.LinuxSeccomp, error) {
 // convertProfile converts p for the Go architecture goarch and the
 // bounding set caps.
 func convertProfile(p profile, goarch string, caps []string) (*specs.LinuxSeccomp, error) {
-	native := nativeArches[goarch]
+	native := nativeArch(goarch)
 	if p.DefaultAction == "" {
 		return nil, fmt.Errorf("seccomp profile has no defaultAction: %w", errdefs.ErrInvalidArgument)
 	}

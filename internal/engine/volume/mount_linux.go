@@ -105,21 +105,47 @@ func unmountData(p string) error {
 	}
 }
 
-// mountFlags are the o= words that are mount flags; every other word is
-// filesystem data, as mount(8) reads them.
-var mountFlags = map[string]struct {
-	clear bool
-	flag  uintptr
-}{
-	"ro": {false, unix.MS_RDONLY}, "rw": {true, unix.MS_RDONLY},
-	"nosuid": {false, unix.MS_NOSUID}, "suid": {true, unix.MS_NOSUID},
-	"nodev": {false, unix.MS_NODEV}, "dev": {true, unix.MS_NODEV},
-	"noexec": {false, unix.MS_NOEXEC}, "exec": {true, unix.MS_NOEXEC},
-	"sync": {false, unix.MS_SYNCHRONOUS}, "async": {true, unix.MS_SYNCHRONOUS},
-	"noatime": {false, unix.MS_NOATIME}, "atime": {true, unix.MS_NOATIME},
-	"nodiratime": {false, unix.MS_NODIRATIME}, "relatime": {false, unix.MS_RELATIME},
-	"strictatime": {false, unix.MS_STRICTATIME},
-	"bind":        {false, unix.MS_BIND}, "rbind": {false, unix.MS_BIND | unix.MS_REC},
+// mountFlag says whether an o= word is a mount flag (every other word is
+// filesystem data, as mount(8) reads them), the flag, and whether the word
+// clears it. A switch: a package-level map is built at every cais start.
+func mountFlag(w string) (flag uintptr, clear, ok bool) {
+	switch w {
+	case "ro":
+		return unix.MS_RDONLY, false, true
+	case "rw":
+		return unix.MS_RDONLY, true, true
+	case "nosuid":
+		return unix.MS_NOSUID, false, true
+	case "suid":
+		return unix.MS_NOSUID, true, true
+	case "nodev":
+		return unix.MS_NODEV, false, true
+	case "dev":
+		return unix.MS_NODEV, true, true
+	case "noexec":
+		return unix.MS_NOEXEC, false, true
+	case "exec":
+		return unix.MS_NOEXEC, true, true
+	case "sync":
+		return unix.MS_SYNCHRONOUS, false, true
+	case "async":
+		return unix.MS_SYNCHRONOUS, true, true
+	case "noatime":
+		return unix.MS_NOATIME, false, true
+	case "atime":
+		return unix.MS_NOATIME, true, true
+	case "nodiratime":
+		return unix.MS_NODIRATIME, false, true
+	case "relatime":
+		return unix.MS_RELATIME, false, true
+	case "strictatime":
+		return unix.MS_STRICTATIME, false, true
+	case "bind":
+		return unix.MS_BIND, false, true
+	case "rbind":
+		return unix.MS_BIND | unix.MS_REC, false, true
+	}
+	return 0, false, false
 }
 
 func parseMountOptions(o string) (uintptr, string) {
@@ -129,11 +155,11 @@ func parseMountOptions(o string) (uintptr, string) {
 		if w == "" || w == "defaults" {
 			continue
 		}
-		if f, ok := mountFlags[w]; ok {
-			if f.clear {
-				flags &^= f.flag
+		if f, clear, ok := mountFlag(w); ok {
+			if clear {
+				flags &^= f
 			} else {
-				flags |= f.flag
+				flags |= f
 			}
 			continue
 		}

@@ -235,8 +235,11 @@ func skipped(name string) bool {
 	return name == "repositories" || (dir != "" && (base == "json" || base == "VERSION"))
 }
 
-// jsonFiles are the top-level documents, always kept in memory.
-var jsonFiles = map[string]bool{"manifest.json": true, ocispec.ImageIndexFile: true, ocispec.ImageLayoutFile: true}
+// jsonFile reports whether name is a top-level document, always kept in
+// memory.
+func jsonFile(name string) bool {
+	return name == "manifest.json" || name == ocispec.ImageIndexFile || name == ocispec.ImageLayoutFile
+}
 
 // stage writes one file into an uncommitted ingest, hashing it. A file
 // under blobs/ must match the digest its path names.
@@ -245,7 +248,7 @@ func (l *loader) stage(ctx context.Context, name string, size int64, r io.Reader
 		return nil, fmt.Errorf("size %d: %w", size, errdefs.ErrInvalidArgument)
 	}
 	f := &stagedFile{path: name, desc: ocispec.Descriptor{Size: size}}
-	if jsonFiles[name] && size > DefaultJSONLimit {
+	if jsonFile(name) && size > DefaultJSONLimit {
 		return nil, fmt.Errorf("%d bytes, more than the limit of %d: %w", size, DefaultJSONLimit, errdefs.ErrInvalidArgument)
 	}
 	var want digest.Digest
@@ -257,16 +260,16 @@ func (l *loader) stage(ctx context.Context, name string, size int64, r io.Reader
 	}
 	var sinks []io.Writer
 	var kept *bytes.Buffer
-	if size <= DefaultJSONLimit && (jsonFiles[name] || l.kept+size <= maxKept) {
+	if size <= DefaultJSONLimit && (jsonFile(name) || l.kept+size <= maxKept) {
 		kept = bytes.NewBuffer(make([]byte, 0, size))
 		sinks = append(sinks, kept)
-		if !jsonFiles[name] {
+		if !jsonFile(name) {
 			l.kept += size
 		}
 	}
 	magic := &prefixWriter{n: 4}
 	sinks = append(sinks, magic)
-	if !jsonFiles[name] {
+	if !jsonFile(name) {
 		l.seq++
 		f.ref = fmt.Sprintf("%s-%d", l.prefix, l.seq)
 		w, werr := l.st.Content.Writer(ctx, f.ref, ocispec.Descriptor{Digest: want, Size: size})

@@ -302,23 +302,25 @@ func layerDir(ms []mount.Mount) (string, []archive.Option, error) {
 	return "", nil, fmt.Errorf("unpack into mounts %v: only an overlay upperdir or a bind mount: %w", ms, errdefs.ErrNotImplemented)
 }
 
-// Media types of layers Unpack can apply. An empty media type is accepted
-// (the caller did not say); anything else is refused before any work.
-var layerMediaTypes = map[string]bool{
-	"":                              true,
-	ocispec.MediaTypeImageLayer:     true,
-	ocispec.MediaTypeImageLayerGzip: true,
-	ocispec.MediaTypeImageLayerZstd: true,
-	// Non-distributable layers are deprecated but still found in the wild.
-	"application/vnd.oci.image.layer.nondistributable.v1.tar":      true,
-	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip": true,
-	"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd": true,
-	"application/vnd.docker.image.rootfs.diff.tar.gzip":            true,
-	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":    true,
+// layerMediaType reports whether Unpack can apply a layer of media type mt.
+// An empty media type is accepted (the caller did not say); anything else
+// is refused before any work.
+func layerMediaType(mt string) bool {
+	switch mt {
+	case "", ocispec.MediaTypeImageLayer, ocispec.MediaTypeImageLayerGzip, ocispec.MediaTypeImageLayerZstd,
+		// Non-distributable layers are deprecated but still found in the wild.
+		"application/vnd.oci.image.layer.nondistributable.v1.tar",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+		"application/vnd.docker.image.rootfs.diff.tar.gzip",
+		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":
+		return true
+	}
+	return false
 }
 
 func checkMediaType(mt string) error {
-	if !layerMediaTypes[mt] {
+	if !layerMediaType(mt) {
 		return fmt.Errorf("media type %q is not a layer this unpacker applies: %w", mt, errdefs.ErrNotImplemented)
 	}
 	return nil
