@@ -121,3 +121,6 @@ func parse(c *specs.LinuxCapabilities, last int) (*Set, []string, error) {
 func (s *Set) Masks() (bounding, effective, permitted, inheritable, ambient uint64) {
 	return s.bounding, s.effective, s.permitted, s.inheritable, s.ambient
 }
+
+// LastCap is the highest capability number the running kernel knows.
+func (s *Set) LastCap() int { return s.lastCap }

@@ -281,7 +281,7 @@ func (w *writer) user(p *specs.Process) error {
 	if u.Umask != nil {
 		um = int32(*u.Umask)
 	}
-	w.u32(uint32(um))
+	w.u32(uint32(um)).u32(uint32(set.LastCap()))
 	return nil
 }
 

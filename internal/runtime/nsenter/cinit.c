@@ -753,18 +753,27 @@ static void ci_op_user(struct ci_cur *c)
 	for (uint32_t i = 0; i < ngids; i++)
 		gids[i] = ci_u32(c);
 	int32_t um = (int32_t)ci_u32(c);
+	int last = (int)ci_u32(c); // the kernel's last capability, as the runtime found it
+	if (last < 0 || last > 63) {
+		errno = 0;
+		ci_fail("init program: last capability %d", last);
+	}
 
-	int last = 0;
-	while (last < 63 && prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
-		last++;
+	// Drop without reading first (each call may pass a seccomp filter
+	// already); only a refused drop asks whether there was anything to drop.
 	for (int n = 0; n <= last; n++) {
 		if (bounding & (1ull << n))
 			continue;
+		if (prctl(PR_CAPBSET_DROP, n, 0, 0, 0) == 0)
+			continue;
+		int e = errno;
 		int in = prctl(PR_CAPBSET_READ, n, 0, 0, 0);
 		if (in < 0)
 			ci_fail("reading bounding capability %d", n);
-		if (in && prctl(PR_CAPBSET_DROP, n, 0, 0, 0) < 0)
+		if (in) {
+			errno = e;
 			ci_fail("dropping bounding capability %d", n);
+		}
 	}
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		ci_fail("setting keep-capabilities");

@@ -38,7 +38,7 @@
 #define CINIT_OP_CHDIR 19     /* str dir */
 #define CINIT_OP_LOOKPATH 20  /* str name, u32 has-path, str PATH */
 #define CINIT_OP_SECCOMP 21   /* u32 flags, u32 n, n bytes of BPF */
-#define CINIT_OP_USER 22      /* u64 bounding, eff, perm, inh, amb; u32 uid, gid, n gids, gids; s32 umask */
+#define CINIT_OP_USER 22      /* u64 bounding, eff, perm, inh, amb; u32 uid, gid, n gids, gids; s32 umask; u32 last cap */
 #define CINIT_OP_NNP 23
 #define CINIT_OP_CLOSE_FDS 24 /* u32 first */
 #define CINIT_OP_READY 25
