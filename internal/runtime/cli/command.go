@@ -140,15 +140,11 @@ func (f *flag) typeName() string {
 	return ""
 }
 
-// defaultText shows a value flag's default, read before parsing.
+// defaultText shows a value flag's default as declared, not as parsed.
 func (f *flag) defaultText() string {
-	switch {
-	case f.kind == stringFlag && *f.s != "":
-		return fmt.Sprintf(" (default %q)", *f.s)
-	case f.kind == intFlag && *f.i != 0:
-		return fmt.Sprintf(" (default %d)", *f.i)
-	case f.kind == durationFlag && *f.d != 0:
-		return fmt.Sprintf(" (default %s)", *f.d)
+	switch f.def {
+	case "", `""`, "0", "0s":
+		return ""
 	}
-	return ""
+	return " (default " + f.def + ")"
 }

@@ -28,6 +28,7 @@ func TestCommandLineShapes(t *testing.T) {
 		{"help verb", []string{"help", "exec"}, 0, []string{"cais-runtime exec [flags]", "-e, --env string", "-d, --detach"}, ""},
 		{"verb --help", []string{"create", "--help"}, 0, []string{"cais-runtime create [flags] CONTAINER_ID", "-b, --bundle string", "--preserve-fds int"}, ""},
 		{"verb -h after its argument", []string{"delete", "x", "-h"}, 0, []string{"Aliases:\n  delete, rm", "-f, --force"}, ""},
+		{"help shows defaults as declared", []string{"events", "--interval", "1s", "--help"}, 0, []string{"--interval duration", "(default 5s)"}, ""},
 		{"hidden flags stay hidden", []string{"update", "--help"}, 0, []string{"--cpu-share string"}, ""},
 		{"unknown verb", []string{"bogus"}, 1, nil, `unknown command "bogus" for "cais-runtime"`},
 		{"unknown flag", []string{"create", "--bogus", "x"}, 1, nil, "unknown flag: --bogus"},

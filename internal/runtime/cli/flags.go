@@ -41,6 +41,7 @@ type flag struct {
 	short   string // one letter or ""
 	kind    flagKind
 	usage   string
+	def     string // the default shown in help, "" for none
 	hidden  bool
 	changed bool
 
@@ -74,7 +75,7 @@ func (fs *flagSet) boolVar(p *bool, name, short, usage string) {
 
 func (fs *flagSet) stringVar(p *string, name, short, def, usage string) {
 	*p = def
-	fs.add(&flag{name: name, short: short, kind: stringFlag, usage: usage, s: p})
+	fs.add(&flag{name: name, short: short, kind: stringFlag, usage: usage, s: p, def: strconv.Quote(def)})
 }
 
 // string declares a string flag read back with value.
@@ -84,12 +85,12 @@ func (fs *flagSet) string(name, usage string) *flag {
 
 func (fs *flagSet) intVar(p *int, name, short string, def int, usage string) {
 	*p = def
-	fs.add(&flag{name: name, short: short, kind: intFlag, usage: usage, i: p})
+	fs.add(&flag{name: name, short: short, kind: intFlag, usage: usage, i: p, def: strconv.Itoa(def)})
 }
 
 func (fs *flagSet) durationVar(p *time.Duration, name string, def time.Duration, usage string) {
 	*p = def
-	fs.add(&flag{name: name, kind: durationFlag, usage: usage, d: p})
+	fs.add(&flag{name: name, kind: durationFlag, usage: usage, d: p, def: def.String()})
 }
 
 func (fs *flagSet) stringsVar(p *[]string, name, short, usage string) {
