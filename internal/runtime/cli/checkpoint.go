@@ -4,27 +4,21 @@ import (
 	"fmt"
 	"os/exec"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/errdefs"
 )
 
 // checkpointCmd and restoreCmd accept runc's flags without knowing them and
 // say why they cannot work: cais-runtime has no CRIU integration.
-func checkpointCmd() *cobra.Command {
+func checkpointCmd() *command {
 	return notSupportedCmd("checkpoint", "checkpoint a running container (not supported)")
 }
 
-func notSupportedCmd(verb, short string) *cobra.Command {
-	return &cobra.Command{
-		Use:                verb + " [flags] CONTAINER_ID",
-		Short:              short,
-		Args:               cobra.ArbitraryArgs,
-		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
-		RunE: func(*cobra.Command, []string) error {
-			return checkpointError()
-		},
-	}
+func notSupportedCmd(verb, short string) *command {
+	c := newCommand(verb+" [flags] CONTAINER_ID", short, minArgs(0), func(*call) error {
+		return checkpointError()
+	})
+	c.raw = true
+	return c
 }
 
 func checkpointError() error {

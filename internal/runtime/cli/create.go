@@ -3,8 +3,6 @@ package cli
 import (
 	"os"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/runtime/container"
 )
 
@@ -18,14 +16,14 @@ type createFlags struct {
 	preserveFDs   int
 }
 
-func (f *createFlags) register(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVarP(&f.bundle, "bundle", "b", "", "path to the root of the bundle directory (default: current directory)")
-	fl.StringVar(&f.consoleSocket, "console-socket", "", "path to a unix socket that receives the pty master")
-	fl.StringVar(&f.pidFile, "pid-file", "", "file to write the container's init pid to")
-	fl.BoolVar(&f.noPivot, "no-pivot", false, "do not use pivot_root (MS_MOVE and chroot instead)")
-	fl.BoolVar(&f.noNewKeyring, "no-new-keyring", false, "do not create a new session keyring")
-	fl.IntVar(&f.preserveFDs, "preserve-fds", 0, "pass N more file descriptors (from 3) to the container")
+func (f *createFlags) register(cmd *command) {
+	fl := cmd.flags
+	fl.stringVar(&f.bundle, "bundle", "b", "", "path to the root of the bundle directory (default: current directory)")
+	fl.stringVar(&f.consoleSocket, "console-socket", "", "", "path to a unix socket that receives the pty master")
+	fl.stringVar(&f.pidFile, "pid-file", "", "", "file to write the container's init pid to")
+	fl.boolVar(&f.noPivot, "no-pivot", "", "do not use pivot_root (MS_MOVE and chroot instead)")
+	fl.boolVar(&f.noNewKeyring, "no-new-keyring", "", "do not create a new session keyring")
+	fl.intVar(&f.preserveFDs, "preserve-fds", "", 0, "pass N more file descriptors (from 3) to the container")
 }
 
 func (f *createFlags) options() container.CreateOptions {
@@ -45,17 +43,13 @@ func (f *createFlags) bundleDir() string {
 	return f.bundle
 }
 
-func createCmd(g *globals) *cobra.Command {
+func createCmd(g *globals) *command {
 	f := &createFlags{}
-	cmd := &cobra.Command{
-		Use:   "create [flags] CONTAINER_ID",
-		Short: "create a container (its process waits for start)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := container.Create(cmd.Context(), g.root, args[0], f.bundleDir(), f.options())
+	cmd := newCommand("create [flags] CONTAINER_ID", "create a container (its process waits for start)", exactArgs(1),
+		func(c *call) error {
+			_, err := container.Create(c.ctx, g.root, c.args[0], f.bundleDir(), f.options())
 			return err
-		},
-	}
+		})
 	f.register(cmd)
 	return cmd
 }

@@ -5,24 +5,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/runtime/cgroups"
 	"github.com/cais-project/cais/internal/runtime/container"
 )
 
-func eventsCmd(g *globals) *cobra.Command {
+func eventsCmd(g *globals) *command {
 	var interval time.Duration
 	var statsOnce bool
-	cmd := &cobra.Command{
-		Use:   "events [--stats] [--interval 5s] CONTAINER_ID",
-		Short: "print a container's resource usage and OOM events as JSON lines",
-		Long: "events prints one JSON object per line: {\"type\":\"stats\",...} every --interval and\n" +
-			"{\"type\":\"oom\",...} when the OOM killer acts, until the container stops.\n" +
-			"With --stats it prints the stats once and exits.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := newCommand("events [--stats] [--interval 5s] CONTAINER_ID", "print a container's resource usage and OOM events as JSON lines", exactArgs(1),
+		func(cl *call) error {
+			args := cl.args
 			if interval <= 0 {
 				return fmt.Errorf("--interval %s: must be greater than 0: %w", interval, errdefs.ErrInvalidArgument)
 			}
@@ -30,7 +23,7 @@ func eventsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc := json.NewEncoder(cl.stdout)
 			if statsOnce {
 				s, err := c.Stats()
 				if err != nil {
@@ -38,21 +31,23 @@ func eventsCmd(g *globals) *cobra.Command {
 				}
 				return enc.Encode(statsEvent(c.ID(), s))
 			}
-			return streamEvents(cmd, c, enc, interval)
-		},
-	}
-	cmd.Flags().DurationVar(&interval, "interval", 5*time.Second, "time between two stats events")
-	cmd.Flags().BoolVar(&statsOnce, "stats", false, "print the container's stats once and exit")
+			return streamEvents(cl, c, enc, interval)
+		})
+	cmd.long = "events prints one JSON object per line: {\"type\":\"stats\",...} every --interval and\n" +
+		"{\"type\":\"oom\",...} when the OOM killer acts, until the container stops.\n" +
+		"With --stats it prints the stats once and exits."
+	cmd.flags.durationVar(&interval, "interval", 5*time.Second, "time between two stats events")
+	cmd.flags.boolVar(&statsOnce, "stats", "", "print the container's stats once and exit")
 	return cmd
 }
 
 // streamEvents prints stats every interval and OOM events as they come,
 // until the container stops or the command's context ends.
-func streamEvents(cmd *cobra.Command, c *container.Container, enc *json.Encoder, interval time.Duration) error {
+func streamEvents(cl *call, c *container.Container, enc *json.Encoder, interval time.Duration) error {
 	if c.Status() == container.Stopped {
 		return fmt.Errorf("container with id %s is not running: %w", c.ID(), errdefs.ErrConflict)
 	}
-	ctx := cmd.Context()
+	ctx := cl.ctx
 	oom, err := c.NotifyOOM(ctx)
 	if err != nil {
 		return err
@@ -86,7 +81,7 @@ func streamEvents(cmd *cobra.Command, c *container.Container, enc *json.Encoder,
 			}
 			s, err := c.Stats()
 			if err != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", err)
+				fmt.Fprintln(cl.stderr, "warning:", err)
 				continue
 			}
 			if err := enc.Encode(statsEvent(c.ID(), s)); err != nil {

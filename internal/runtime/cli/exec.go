@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"github.com/cais-project/cais/internal/runtime/container"
@@ -32,13 +32,11 @@ type execFlags struct {
 	cgroup        string
 }
 
-func execCmd(g *globals) *cobra.Command {
+func execCmd(g *globals) *command {
 	f := &execFlags{}
-	cmd := &cobra.Command{
-		Use:   "exec [flags] CONTAINER_ID [COMMAND [ARGS...]]",
-		Short: "run a process in a running container",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := newCommand("exec [flags] CONTAINER_ID [COMMAND [ARGS...]]", "run a process in a running container", minArgs(1),
+		func(cl *call) error {
+			args := cl.args
 			c, err := container.Load(g.root, args[0])
 			if err != nil {
 				return err
@@ -51,28 +49,27 @@ func execCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runExec(cmd, c, p, f)
-		},
-	}
+			return runExec(cl.ctx, c, p, f)
+		})
 	// Everything after the container id belongs to the process.
-	cmd.Flags().SetInterspersed(false)
-	fl := cmd.Flags()
-	fl.StringVarP(&f.processFile, "process", "p", "", "path to a process.json (runtime-spec process)")
-	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
-	fl.BoolVarP(&f.detach, "detach", "d", false, "detach from the process")
-	fl.StringVar(&f.consoleSocket, "console-socket", "", "unix socket that receives the pty master")
-	fl.StringVar(&f.pidFile, "pid-file", "", "file to write the process id to")
-	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable (VAR=VALUE)")
-	fl.StringVar(&f.cwd, "cwd", "", "working directory in the container")
-	fl.StringVarP(&f.user, "user", "u", "", "UID[:GID] to run as")
-	fl.StringArrayVarP(&f.addGids, "additional-gids", "g", nil, "additional gids")
-	fl.StringArrayVarP(&f.caps, "cap", "c", nil, "add a capability to the bounding, effective, permitted and ambient sets")
-	fl.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set no_new_privs for the process")
-	fl.StringVar(&f.apparmor, "apparmor", "", "AppArmor profile of the process")
-	fl.StringVar(&f.label, "process-label", "", "SELinux label of the process")
-	fl.IntVar(&f.preserveFDs, "preserve-fds", 0, "pass N more file descriptors (from 3) to the process")
-	fl.BoolVar(&f.ignorePaused, "ignore-paused", false, "accepted for runc compatibility")
-	fl.StringVar(&f.cgroup, "cgroup", "", "accepted for runc compatibility (sub-cgroups are not supported)")
+	fl := cmd.flags
+	fl.interspersed = false
+	fl.stringVar(&f.processFile, "process", "p", "", "path to a process.json (runtime-spec process)")
+	fl.boolVar(&f.tty, "tty", "t", "allocate a pseudo-TTY")
+	fl.boolVar(&f.detach, "detach", "d", "detach from the process")
+	fl.stringVar(&f.consoleSocket, "console-socket", "", "", "unix socket that receives the pty master")
+	fl.stringVar(&f.pidFile, "pid-file", "", "", "file to write the process id to")
+	fl.stringsVar(&f.env, "env", "e", "set an environment variable (VAR=VALUE)")
+	fl.stringVar(&f.cwd, "cwd", "", "", "working directory in the container")
+	fl.stringVar(&f.user, "user", "u", "", "UID[:GID] to run as")
+	fl.stringsVar(&f.addGids, "additional-gids", "g", "additional gids")
+	fl.stringsVar(&f.caps, "cap", "c", "add a capability to the bounding, effective, permitted and ambient sets")
+	fl.boolVar(&f.noNewPrivs, "no-new-privs", "", "set no_new_privs for the process")
+	fl.stringVar(&f.apparmor, "apparmor", "", "", "AppArmor profile of the process")
+	fl.stringVar(&f.label, "process-label", "", "", "SELinux label of the process")
+	fl.intVar(&f.preserveFDs, "preserve-fds", "", 0, "pass N more file descriptors (from 3) to the process")
+	fl.boolVar(&f.ignorePaused, "ignore-paused", "", "accepted for runc compatibility")
+	fl.stringVar(&f.cgroup, "cgroup", "", "", "accepted for runc compatibility (sub-cgroups are not supported)")
 	return cmd
 }
 
@@ -154,8 +151,7 @@ func (f *execFlags) process(base *specs.Process, args []string) (*specs.Process,
 	return &p, nil
 }
 
-func runExec(cmd *cobra.Command, c *container.Container, p *specs.Process, f *execFlags) error {
-	ctx := cmd.Context()
+func runExec(ctx context.Context, c *container.Container, p *specs.Process, f *execFlags) error {
 	o := container.ExecOptions{
 		Process: p, ConsoleSocket: f.consoleSocket, PidFile: f.pidFile, PreserveFDs: f.preserveFDs,
 		IO: container.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr},

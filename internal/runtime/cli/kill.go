@@ -1,18 +1,12 @@
 package cli
 
-import (
-	"github.com/spf13/cobra"
+import "github.com/cais-project/cais/internal/runtime/container"
 
-	"github.com/cais-project/cais/internal/runtime/container"
-)
-
-func killCmd(g *globals) *cobra.Command {
+func killCmd(g *globals) *command {
 	var all bool
-	cmd := &cobra.Command{
-		Use:   "kill [--all] CONTAINER_ID [SIGNAL]",
-		Short: "send a signal (default SIGTERM) to a container's init",
-		Args:  cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := newCommand("kill [--all] CONTAINER_ID [SIGNAL]", "send a signal (default SIGTERM) to a container's init", rangeArgs(1, 2),
+		func(cl *call) error {
+			args := cl.args
 			name := "SIGTERM"
 			if len(args) == 2 {
 				name = args[1]
@@ -26,8 +20,7 @@ func killCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return c.Kill(sig, all)
-		},
-	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "send the signal to every process of the container")
+		})
+	cmd.flags.boolVar(&all, "all", "a", "send the signal to every process of the container")
 	return cmd
 }

@@ -6,24 +6,19 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/runtime/container"
 )
 
-func listCmd(g *globals) *cobra.Command {
+func listCmd(g *globals) *command {
 	var format string
 	var quiet bool
-	cmd := &cobra.Command{
-		Use:   "list [--format table|json] [-q]",
-		Short: "list containers",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+	cmd := newCommand("list [--format table|json] [-q]", "list containers", noArgs,
+		func(cl *call) error {
 			cs, err := container.List(g.root)
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
+			out := cl.stdout
 			if quiet {
 				for _, c := range cs {
 					fmt.Fprintln(out, c.ID())
@@ -47,9 +42,8 @@ func listCmd(g *globals) *cobra.Command {
 				return w.Flush()
 			}
 			return fmt.Errorf("--format %q: must be table or json", format)
-		},
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "table or json")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only container IDs")
+		})
+	cmd.flags.stringVar(&format, "format", "f", "table", "table or json")
+	cmd.flags.boolVar(&quiet, "quiet", "q", "print only container IDs")
 	return cmd
 }

@@ -1,22 +1,14 @@
 package cli
 
-import (
-	"github.com/spf13/cobra"
+import "github.com/cais-project/cais/internal/runtime/container"
 
-	"github.com/cais-project/cais/internal/runtime/container"
-)
-
-func pauseCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "pause CONTAINER_ID",
-		Short: "suspend every process of a container (cgroup freezer)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := container.Load(g.root, args[0])
+func pauseCmd(g *globals) *command {
+	return newCommand("pause CONTAINER_ID", "suspend every process of a container (cgroup freezer)", exactArgs(1),
+		func(cl *call) error {
+			c, err := container.Load(g.root, cl.args[0])
 			if err != nil {
 				return err
 			}
 			return c.Pause()
-		},
-	}
+		})
 }

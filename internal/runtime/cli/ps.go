@@ -9,22 +9,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/runtime/container"
 )
 
-func psCmd(g *globals) *cobra.Command {
+func psCmd(g *globals) *command {
 	var format string
-	cmd := &cobra.Command{
-		Use:   "ps [--format table|json] CONTAINER_ID [ps options]",
-		Short: "list the processes of a container (host pids)",
-		Long: "ps lists the processes in the container's cgroup. --format json prints a JSON array\n" +
-			"of host pids; table runs the host's ps (with the options after the id, default -ef)\n" +
-			"and keeps the header and the container's lines.",
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := newCommand("ps [--format table|json] CONTAINER_ID [ps options]", "list the processes of a container (host pids)", minArgs(1),
+		func(cl *call) error {
+			args := cl.args
 			c, err := container.Load(g.root, args[0])
 			if err != nil {
 				return err
@@ -33,7 +26,7 @@ func psCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
+			out := cl.stdout
 			switch format {
 			case "json":
 				return json.NewEncoder(out).Encode(pids)
@@ -52,12 +45,14 @@ func psCmd(g *globals) *cobra.Command {
 				return filterPS(out, psOut, pids)
 			}
 			return fmt.Errorf("--format %q: must be table or json: %w", format, errdefs.ErrInvalidArgument)
-		},
-	}
+		})
+	cmd.long = "ps lists the processes in the container's cgroup. --format json prints a JSON array\n" +
+		"of host pids; table runs the host's ps (with the options after the id, default -ef)\n" +
+		"and keeps the header and the container's lines."
 	// Like runc (urfave/cli): flags end at the container id, so ps's own
 	// options can follow it without "--".
-	cmd.Flags().SetInterspersed(false)
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "table or json")
+	cmd.flags.interspersed = false
+	cmd.flags.stringVar(&format, "format", "f", "table", "table or json")
 	return cmd
 }
 

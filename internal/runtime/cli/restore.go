@@ -1,7 +1,5 @@
 package cli
 
-import "github.com/spf13/cobra"
-
-func restoreCmd() *cobra.Command {
+func restoreCmd() *command {
 	return notSupportedCmd("restore", "restore a container from a checkpoint (not supported)")
 }

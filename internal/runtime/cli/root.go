@@ -5,15 +5,16 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/spf13/cobra"
 
 	"github.com/cais-project/cais/internal/runtime/container"
 	"github.com/cais-project/cais/internal/version"
@@ -27,6 +28,21 @@ type globals struct {
 	debug         bool
 	systemdCgroup bool
 	rootless      string
+	criu          string
+}
+
+// flags declares the global flags. runc takes them before the verb; they
+// are also accepted after it, as the runtime did with cobra.
+func (g *globals) flags() *flagSet {
+	f := newFlagSet()
+	f.stringVar(&g.root, "root", "", "/run/cais-runtime", "root directory for storage of container state")
+	f.stringVar(&g.log, "log", "", "", "log file path (default stderr)")
+	f.stringVar(&g.logFormat, "log-format", "", "text", "log format: text or json")
+	f.boolVar(&g.debug, "debug", "", "enable debug logging")
+	f.boolVar(&g.systemdCgroup, "systemd-cgroup", "", "use systemd to manage cgroups")
+	f.stringVar(&g.rootless, "rootless", "", "auto", "ignore cgroup permission errors (true, false or auto)")
+	f.stringVar(&g.criu, "criu", "", "criu", "path to criu (accepted for runc compatibility; checkpoint is not supported)")
+	return f
 }
 
 // exitError carries a specific exit status (run's container status).
@@ -34,41 +50,87 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-// Main runs the command line and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
-	g := &globals{}
-	root := &cobra.Command{
-		Use:           "cais-runtime",
-		Short:         "cais-runtime runs OCI containers (runc-compatible command line)",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Version:       version.Version,
-	}
-	root.SetVersionTemplate(versionText())
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	f := root.PersistentFlags()
-	f.StringVar(&g.root, "root", "/run/cais-runtime", "root directory for storage of container state")
-	f.StringVar(&g.log, "log", "", "log file path (default stderr)")
-	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	f.BoolVar(&g.debug, "debug", false, "enable debug logging")
-	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd to manage cgroups")
-	f.StringVar(&g.rootless, "rootless", "auto", "ignore cgroup permission errors (true, false or auto)")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.check(cmd.Name()) }
-	root.AddCommand(
-		versionCmd(),
+func commands(g *globals) []*command {
+	return []*command{
 		createCmd(g), startCmd(g), runCmd(g), stateCmd(g), killCmd(g), deleteCmd(g),
 		listCmd(g), specCmd(), execCmd(g),
 		pauseCmd(g), resumeCmd(g), psCmd(g), updateCmd(g), eventsCmd(g), featuresCmd(), checkpointCmd(), restoreCmd(),
-	)
-	err := root.Execute()
+		versionCmd(),
+	}
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	g := &globals{}
+	global := g.flags()
+	var showVersion bool
+	root := &flagSet{list: slices.Clone(global.list)}
+	root.boolVar(&showVersion, "version", "v", "print the version")
+	cmds := commands(g)
+
+	rest, err := root.parse(args, nil)
+	switch {
+	case err == errHelp:
+		printRootHelp(stdout, cmds, root)
+		return 0
+	case err != nil:
+		return g.fail(stderr, err)
+	case showVersion:
+		io.WriteString(stdout, versionText())
+		return 0
+	case len(rest) == 0:
+		printRootHelp(stdout, cmds, root)
+		return 0
+	}
+	verb := rest[0]
+	if verb == "help" {
+		if len(rest) > 1 {
+			if c := find(cmds, rest[1]); c != nil {
+				c.printHelp(stdout)
+				return 0
+			}
+			return g.fail(stderr, fmt.Errorf("unknown help topic %q", rest[1]))
+		}
+		printRootHelp(stdout, cmds, root)
+		return 0
+	}
+	c := find(cmds, verb)
+	if c == nil {
+		return g.fail(stderr, fmt.Errorf("unknown command %q for \"cais-runtime\"", verb))
+	}
+	var pos []string
+	if c.raw {
+		pos = rest[1:]
+		if slices.Contains(pos, "--help") || slices.Contains(pos, "-h") {
+			err = errHelp
+		}
+	} else {
+		pos, err = c.flags.parse(rest[1:], global)
+	}
+	if err == errHelp {
+		c.printHelp(stdout)
+		return 0
+	}
+	if err == nil {
+		err = c.args.check(c.name(), len(pos))
+	}
+	if err == nil {
+		err = g.check(c.name())
+	}
+	if err == nil {
+		err = c.run(&call{ctx: context.Background(), args: pos, stdin: os.Stdin, stdout: stdout, stderr: stderr, flags: c.flags})
+	}
 	if err == nil {
 		return 0
 	}
 	if e, ok := err.(exitError); ok {
 		return e.code
 	}
+	return g.fail(stderr, err)
+}
+
+// fail reports err in --log and on stderr and returns the exit code.
+func (g *globals) fail(stderr io.Writer, err error) int {
 	g.logError(err)
 	fmt.Fprintln(stderr, err.Error())
 	return 1
@@ -112,14 +174,9 @@ func versionText() string {
 	return fmt.Sprintf("cais-runtime version %s\ncommit: %s\nspec: %s\n", version.Version, version.Commit, specs.Version)
 }
 
-func versionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := io.WriteString(cmd.OutOrStdout(), versionText())
-			return err
-		},
-	}
+func versionCmd() *command {
+	return newCommand("version", "print the version", noArgs, func(c *call) error {
+		_, err := io.WriteString(c.stdout, versionText())
+		return err
+	})
 }

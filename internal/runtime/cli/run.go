@@ -3,21 +3,17 @@ package cli
 import (
 	"os"
 
-	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"github.com/cais-project/cais/internal/runtime/container"
 )
 
-func runCmd(g *globals) *cobra.Command {
+func runCmd(g *globals) *command {
 	f := &createFlags{}
 	var detach, keep bool
-	cmd := &cobra.Command{
-		Use:   "run [flags] CONTAINER_ID",
-		Short: "create and start a container; wait for it unless --detach",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
+	cmd := newCommand("run [flags] CONTAINER_ID", "create and start a container; wait for it unless --detach", exactArgs(1),
+		func(cl *call) error {
+			ctx, args := cl.ctx, cl.args
 			if !detach {
 				// The init ends up our grandchild (nsenter forks into the
 				// pid namespace); as a subreaper we still reap it.
@@ -79,10 +75,9 @@ func runCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return exitError{code: code}
-		},
-	}
+		})
 	f.register(cmd)
-	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "detach from the container's process")
-	cmd.Flags().BoolVar(&keep, "keep", false, "do not delete the container after it exits")
+	cmd.flags.boolVar(&detach, "detach", "d", "detach from the container's process")
+	cmd.flags.boolVar(&keep, "keep", "", "do not delete the container after it exits")
 	return cmd
 }

@@ -2,7 +2,9 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,8 +80,9 @@ func TestSeccompCacheAcrossStarts(t *testing.T) {
 		t.Fatalf("list -q with no containers printed %q", out)
 	}
 
-	// The start really reads the entry: give profile A the (valid) entry
-	// of profile B and its container gets ENOSPC.
+	// The start really reads the entry: give profile A an intact entry
+	// that holds A's identity and B's program, and its container gets
+	// ENOSPC.
 	start("profile B", bundleB, enospc)
 	entries = cacheEntries(t, r)
 	if len(entries) != 2 {
@@ -92,10 +95,21 @@ func TestSeccompCacheAcrossStarts(t *testing.T) {
 			entryB = v
 		}
 	}
+	forged := withProgramOf(t, entryA, entryB)
+	if err := os.WriteFile(pathA, forged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start("profile A with B's program", bundleA, enospc)
+
+	// B's own entry under A's key (what a key collision looks like) is
+	// not A's: the start compiles A's filter and rewrites the entry.
 	if err := os.WriteFile(pathA, entryB, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	start("profile A with B's entry", bundleA, enospc)
+	start("profile A with B's entry", bundleA, eperm)
+	if got := cacheEntries(t, r); !bytes.Equal(got[keyA], entryA) {
+		t.Fatalf("B's entry under A's key not replaced")
+	}
 
 	// A corrupt entry is ignored: the container gets the right filter
 	// and the entry is written again.
@@ -117,10 +131,14 @@ func TestSeccompCacheAcrossStarts(t *testing.T) {
 		}
 	}
 	exec(eperm)
-	if err := os.WriteFile(pathA, entryB, 0o600); err != nil {
+	if err := os.WriteFile(pathA, forged, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	exec(enospc)
+	if err := os.WriteFile(pathA, entryB, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	exec(eperm)
 	if out := r.must("list", "-q"); out != r.name+"\n" {
 		t.Fatalf("list -q = %q, want only %s", out, r.name)
 	}
@@ -148,4 +166,24 @@ func TestSeccompCacheBadProfile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.root, ".seccomp")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a bad profile created the seccomp cache: %v", err)
 	}
+}
+
+// withProgramOf returns an intact cache entry with the identity of entry a
+// and the program of entry b. An entry is magic (8 bytes), a 128-bit
+// FNV-1a of the payload, then the payload: identity length (uint32),
+// identity, then the program.
+func withProgramOf(t *testing.T, a, b []byte) []byte {
+	t.Helper()
+	const header = 8 + 16
+	identEnd := func(e []byte) int {
+		if len(e) < header+4 {
+			t.Fatalf("entry of %d bytes", len(e))
+		}
+		return header + 4 + int(binary.LittleEndian.Uint32(e[header:]))
+	}
+	payload := append(bytes.Clone(a[header:identEnd(a)]), b[identEnd(b):]...)
+	h := fnv.New128a()
+	h.Write(payload)
+	out := append(bytes.Clone(a[:8]), h.Sum(nil)...)
+	return append(out, payload...)
 }

@@ -8,19 +8,14 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/runtime/specdefault"
 )
 
-func specCmd() *cobra.Command {
+func specCmd() *command {
 	var bundle string
 	var rootless bool
-	cmd := &cobra.Command{
-		Use:   "spec [--bundle DIR] [--rootless]",
-		Short: "write a default config.json, like runc spec",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+	cmd := newCommand("spec [--bundle DIR] [--rootless]", "write a default config.json, like runc spec", noArgs,
+		func(*call) error {
 			s := specdefault.Spec()
 			if rootless {
 				specdefault.MakeRootless(s, os.Getuid(), os.Getgid())
@@ -36,9 +31,8 @@ func specCmd() *cobra.Command {
 				return err
 			}
 			return os.WriteFile(path, append(b, '\n'), 0o666)
-		},
-	}
-	cmd.Flags().StringVarP(&bundle, "bundle", "b", "", "directory to write config.json in")
-	cmd.Flags().BoolVar(&rootless, "rootless", false, "a spec for a rootless container")
+		})
+	cmd.flags.stringVar(&bundle, "bundle", "b", "", "directory to write config.json in")
+	cmd.flags.boolVar(&rootless, "rootless", "", "a spec for a rootless container")
 	return cmd
 }

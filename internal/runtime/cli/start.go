@@ -3,26 +3,20 @@ package cli
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/runtime/container"
 )
 
-func startCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "start CONTAINER_ID",
-		Short: "run the process of a created container",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := container.Load(g.root, args[0])
+func startCmd(g *globals) *command {
+	return newCommand("start CONTAINER_ID", "run the process of a created container", exactArgs(1),
+		func(cl *call) error {
+			c, err := container.Load(g.root, cl.args[0])
 			if err != nil {
 				return err
 			}
-			warnings, err := c.Start(cmd.Context())
+			warnings, err := c.Start(cl.ctx)
 			for _, w := range warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+				fmt.Fprintln(cl.stderr, "warning:", w)
 			}
 			return err
-		},
-	}
+		})
 }

@@ -3,18 +3,13 @@ package cli
 import (
 	"encoding/json"
 
-	"github.com/spf13/cobra"
-
 	"github.com/cais-project/cais/internal/runtime/container"
 )
 
-func stateCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "state CONTAINER_ID",
-		Short: "print the state of a container (runtime-spec JSON)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := container.Load(g.root, args[0])
+func stateCmd(g *globals) *command {
+	return newCommand("state CONTAINER_ID", "print the state of a container (runtime-spec JSON)", exactArgs(1),
+		func(cl *call) error {
+			c, err := container.Load(g.root, cl.args[0])
 			if err != nil {
 				return err
 			}
@@ -22,8 +17,7 @@ func stateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = cmd.OutOrStdout().Write(append(b, '\n'))
+			_, err = cl.stdout.Write(append(b, '\n'))
 			return err
-		},
-	}
+		})
 }

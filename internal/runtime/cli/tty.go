@@ -2,7 +2,6 @@ package cli
 
 import (
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,7 +17,7 @@ import (
 // master on a private socket and copies between it and this process's stdio.
 type ttyProxy struct {
 	dir    string
-	l      *net.UnixListener
+	l      *os.File // the listening socket
 	master chan *os.File
 	err    chan error
 	// outDone is closed when everything the container wrote was copied.
@@ -31,7 +30,7 @@ func newTTYProxy() (*ttyProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: filepath.Join(dir, "console.sock"), Net: "unix"})
+	l, err := console.Listen(filepath.Join(dir, "console.sock"))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

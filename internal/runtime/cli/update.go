@@ -8,8 +8,6 @@ import (
 	"strconv"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/runtime/container"
@@ -23,57 +21,48 @@ The format is runtime-spec's linux.resources; unchanged values can be omitted:
  "blockIO": {"weight": 0}, "pids": {"limit": 0}}
 With --resources every other option is ignored.`
 
-func updateCmd(g *globals) *cobra.Command {
+func updateCmd(g *globals) *command {
 	var resources string
-	cmd := &cobra.Command{
-		Use:   "update [flags] CONTAINER_ID",
-		Short: "update a container's resource limits",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := newCommand("update [flags] CONTAINER_ID", "update a container's resource limits", exactArgs(1),
+		func(cl *call) error {
 			var patch *specs.LinuxResources
 			var err error
 			if resources != "" {
-				patch, err = readResources(resources, cmd.InOrStdin())
+				patch, err = readResources(resources, cl.stdin)
 			} else {
-				patch, err = resourcesFromFlags(cmd.Flags(), cmd.ErrOrStderr())
+				patch, err = resourcesFromFlags(cl.flags, cl.stderr)
 			}
 			if err != nil {
 				return err
 			}
-			c, err := container.Load(g.root, args[0])
+			c, err := container.Load(g.root, cl.args[0])
 			if err != nil {
 				return err
 			}
 			return c.Update(patch)
-		},
-	}
-	f := cmd.Flags()
-	f.StringVarP(&resources, "resources", "r", "", updateResourcesUsage)
-	f.String("blkio-weight", "", "per-cgroup block I/O weight, 10 to 1000")
-	f.String("cpu-period", "", "CPU CFS period (usecs) for hard capping; 0 for the system default")
-	f.String("cpu-quota", "", "CPU CFS hard cap (usecs) in a period")
-	f.String("cpu-share", "", "CPU shares (relative weight against other containers)")
-	f.String("cpu-rt-period", "", "CPU realtime period (usecs); 0 for the system default")
-	f.String("cpu-rt-runtime", "", "CPU realtime hard cap (usecs) in a period")
-	f.String("cpuset-cpus", "", "CPUs to use (0-3, 0,1)")
-	f.String("cpuset-mems", "", "memory nodes to use (0-3, 0,1)")
-	f.String("memory", "", "memory limit in bytes (suffixes k, m, g... accepted; -1: unlimited)")
-	f.String("memory-reservation", "", "memory soft limit in bytes")
-	f.String("memory-swap", "", "memory plus swap limit in bytes; -1: unlimited swap")
-	f.String("pids-limit", "", "maximum number of processes; 0 or -1: unlimited")
-	f.String("l3-cache-schema", "", "Intel RDT/CAT L3 cache schema (not supported)")
-	f.String("mem-bw-schema", "", "Intel RDT/MBA memory bandwidth schema (not supported)")
-	f.String("kernel-memory", "", "obsolete, ignored")
-	f.String("kernel-memory-tcp", "", "obsolete, ignored")
-	f.MarkHidden("kernel-memory")
-	f.MarkHidden("kernel-memory-tcp")
+		})
+	f := cmd.flags
+	f.stringVar(&resources, "resources", "r", "", updateResourcesUsage)
+	f.string("blkio-weight", "per-cgroup block I/O weight, 10 to 1000")
+	f.string("cpu-period", "CPU CFS period (usecs) for hard capping; 0 for the system default")
+	f.string("cpu-quota", "CPU CFS hard cap (usecs) in a period")
+	f.string("cpu-share", "CPU shares (relative weight against other containers)")
+	f.string("cpu-rt-period", "CPU realtime period (usecs); 0 for the system default")
+	f.string("cpu-rt-runtime", "CPU realtime hard cap (usecs) in a period")
+	f.string("cpuset-cpus", "CPUs to use (0-3, 0,1)")
+	f.string("cpuset-mems", "memory nodes to use (0-3, 0,1)")
+	f.string("memory", "memory limit in bytes (suffixes k, m, g... accepted; -1: unlimited)")
+	f.string("memory-reservation", "memory soft limit in bytes")
+	f.string("memory-swap", "memory plus swap limit in bytes; -1: unlimited swap")
+	f.string("pids-limit", "maximum number of processes; 0 or -1: unlimited")
+	f.string("l3-cache-schema", "Intel RDT/CAT L3 cache schema (not supported)")
+	f.string("mem-bw-schema", "Intel RDT/MBA memory bandwidth schema (not supported)")
+	f.string("kernel-memory", "obsolete, ignored")
+	f.string("kernel-memory-tcp", "obsolete, ignored")
+	f.lookup("kernel-memory").hidden = true
+	f.lookup("kernel-memory-tcp").hidden = true
 	// runc spells it --cpu-share; Docker's users type --cpu-shares.
-	f.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
-		if name == "cpu-shares" {
-			name = "cpu-share"
-		}
-		return pflag.NormalizedName(name)
-	})
+	f.alias("cpu-shares", "cpu-share")
 	return cmd
 }
 
@@ -97,15 +86,9 @@ func readResources(path string, stdin io.Reader) (*specs.LinuxResources, error) 
 }
 
 // resourcesFromFlags builds the patch from the flags that were given.
-func resourcesFromFlags(f *pflag.FlagSet, stderr io.Writer) (*specs.LinuxResources, error) {
+func resourcesFromFlags(f *flagSet, stderr io.Writer) (*specs.LinuxResources, error) {
 	r := &specs.LinuxResources{Memory: &specs.LinuxMemory{}, CPU: &specs.LinuxCPU{}}
-	value := func(name string) (string, bool) {
-		if !f.Changed(name) {
-			return "", false
-		}
-		v, _ := f.GetString(name)
-		return v, true
-	}
+	value := f.value
 	for _, name := range []string{"l3-cache-schema", "mem-bw-schema"} {
 		if _, ok := value(name); ok {
 			return nil, fmt.Errorf("--%s: Intel RDT is not supported by cais-runtime: %w", name, errdefs.ErrNotImplemented)

@@ -355,3 +355,50 @@ func TestSetupSlaveAsControlling(t *testing.T) {
 		t.Errorf("tty_nr = %s, want %d (%s)", f[4], wantTTY, name)
 	}
 }
+
+// TestListenReceiveMaster: the runtime's own listener (no package net)
+// receives the master through the poller, and Listen refuses a path in use.
+func TestListenReceiveMaster(t *testing.T) {
+	master, _, _ := newPty(t)
+	path := filepath.Join(t.TempDir(), "console.sock")
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := Listen(path); !errors.Is(err, unix.EADDRINUSE) {
+		t.Errorf("second Listen(%s) error = %v, want EADDRINUSE", path, err)
+	}
+	sent := make(chan error, 1)
+	go func() {
+		// Connect only after ReceiveMaster waits, so the poller path runs.
+		time.Sleep(50 * time.Millisecond)
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			sent <- err
+			return
+		}
+		defer c.Close()
+		f, err := c.(*net.UnixConn).File()
+		if err != nil {
+			sent <- err
+			return
+		}
+		defer f.Close()
+		sent <- SendMaster(f, master)
+	}()
+	got, err := ReceiveMaster(l)
+	if err != nil {
+		t.Fatalf("ReceiveMaster() error = %v", err)
+	}
+	defer got.Close()
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if got.Name() != master.Name() {
+		t.Errorf("received name %q, want %q", got.Name(), master.Name())
+	}
+	if _, err := unix.IoctlGetUint32(int(got.Fd()), unix.TIOCGPTN); err != nil {
+		t.Errorf("received fd is not a pty master: %v", err)
+	}
+}

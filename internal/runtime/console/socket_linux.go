@@ -3,8 +3,8 @@ package console
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -48,20 +48,47 @@ func SendMaster(socket *os.File, master *os.File) error {
 	return nil
 }
 
-// ReceiveMaster accepts one connection on l, reads the one message a
+// Listen makes a unix stream socket listening at path, the socket whose
+// path a caller passes as --console-socket, as a non-blocking file.
+// It uses x/sys/unix rather than package net, whose initialisation every
+// runtime process would otherwise pay for.
+func Listen(path string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("console socket %s: %w", path, err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("console socket %s: bind: %w", path, err)
+	}
+	if err := unix.Listen(fd, 1); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("console socket %s: listen: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// ReceiveMaster accepts one connection on l, a listening unix socket (a
+// file from Listen, or a *net.UnixListener), reads the one message a
 // SendMaster peer (cais-runtime, runc, crun) sends and returns the fd it
 // carried as a file named with the message's data. It fails if the message
 // carries no fd or more than one, or if the fd is not a pty master; fds it
 // rejects are closed.
-func ReceiveMaster(l *net.UnixListener) (*os.File, error) {
-	conn, err := l.AcceptUnix()
+func ReceiveMaster(l syscall.Conn) (*os.File, error) {
+	cfd, err := accept(l)
 	if err != nil {
 		return nil, fmt.Errorf("receiving pty master: %w", err)
 	}
-	defer conn.Close()
+	defer unix.Close(cfd)
 	name := make([]byte, maxNameLen)
 	oob := make([]byte, unix.CmsgSpace(4*4)) // room to see extra fds
-	n, oobn, flags, _, err := conn.ReadMsgUnix(name, oob)
+	var n, oobn, flags int
+	for {
+		n, oobn, flags, _, err = unix.Recvmsg(cfd, name, oob, unix.MSG_CMSG_CLOEXEC)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("receiving pty master: %w", err)
 	}
@@ -79,6 +106,44 @@ func ReceiveMaster(l *net.UnixListener) (*os.File, error) {
 		return nil, fmt.Errorf("receiving pty master: the fd received is not a pty master (%v): %w", err, errdefs.ErrInvalidArgument)
 	}
 	return os.NewFile(uintptr(fds[0]), string(name[:n])), nil
+}
+
+// accept takes one connection from the listening socket l. A file from
+// Listen is waited on through the Go poller; a *net.UnixListener's raw
+// connection only supports Control, so there the wait is poll(2). The
+// connection is blocking: ReceiveMaster reads one message from it and
+// closes it.
+func accept(l syscall.Conn) (int, error) {
+	rc, err := l.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	cfd, called := -1, false
+	var acceptErr error
+	try := func(fd uintptr) bool {
+		called = true
+		cfd, _, acceptErr = unix.Accept4(int(fd), unix.SOCK_CLOEXEC)
+		return !errors.Is(acceptErr, unix.EAGAIN) && !errors.Is(acceptErr, unix.EINTR)
+	}
+	err = rc.Read(try)
+	if !called {
+		err = rc.Control(func(fd uintptr) {
+			for !try(fd) {
+				pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+				if _, perr := unix.Poll(pfd, -1); perr != nil && !errors.Is(perr, unix.EINTR) {
+					acceptErr = perr
+					return
+				}
+			}
+		})
+	}
+	if err == nil {
+		err = acceptErr
+	}
+	if err != nil {
+		return -1, err
+	}
+	return cfd, nil
 }
 
 // parseRights returns every fd passed in the control messages oob.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -217,17 +216,24 @@ func validateParts(s *specs.Spec, bundle string, cgroupPaths map[string]string, 
 	return plan, nil
 }
 
+// dialConsole connects to the --console-socket through x/sys/unix (package
+// net would cost every runtime process its initialisation).
 func dialConsole(path string) (*os.File, error) {
-	conn, err := net.Dial("unix", path)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to --console-socket: %w", err)
 	}
-	defer conn.Close()
-	f, err := conn.(*net.UnixConn).File()
-	if err != nil {
-		return nil, err
+	for {
+		err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
+		if err != unix.EINTR {
+			break
+		}
 	}
-	return f, nil
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("connecting to --console-socket: dial unix %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // idMapsFor returns the config's id maps when it creates a user namespace.

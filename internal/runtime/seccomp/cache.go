@@ -2,11 +2,11 @@ package seccomp
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,12 +21,14 @@ import (
 
 // cacheFormat names the entry layout and the way Compile builds a filter.
 // Change it whenever either changes, so that old entries are never used.
-const cacheFormat = "cais-seccomp-cache-1"
+const cacheFormat = "cais-seccomp-cache-2"
 
 // binaryID identifies the running build, so that a new binary never uses
-// what an older Compile built even if cacheFormat was not changed: a hash
-// of the executable's first 32 KiB, which hold its ELF notes and the Go
-// build ID (a hash of every input of the build). "" if it is unreadable.
+// what an older Compile built even if cacheFormat was not changed: the Go
+// build ID (hashes of every input of the build and of its output), read
+// from the ELF note near the start of the executable, or when there is
+// none a 128-bit FNV-1a of the executable's first 32 KiB, which hold its
+// ELF notes. "" if it is unreadable.
 var binaryID = sync.OnceValue(func() string {
 	f, err := os.Open("/proc/self/exe")
 	if err != nil {
@@ -38,11 +40,40 @@ var binaryID = sync.OnceValue(func() string {
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return ""
 	}
-	return fmt.Sprintf("%x", sha256.Sum256(buf[:n]))
+	if id := goBuildID(buf[:min(n, 4<<10)]); id != "" {
+		return "go:" + id
+	}
+	h := fnv.New128a()
+	h.Write(buf[:n])
+	return fmt.Sprintf("fnv:%x", h.Sum(nil))
 })
 
+// goBuildID finds the Go build ID note (name "Go", type 4) in head, the
+// first bytes of an ELF executable, where the linker puts its notes.
+func goBuildID(head []byte) string {
+	const noteGoBuildID = 4
+	tag := []byte("Go\x00\x00")
+	for off := 0; ; {
+		i := bytes.Index(head[off:], tag)
+		if i < 0 {
+			return ""
+		}
+		at := off + i // the name; the 12-byte note header precedes it
+		off = at + 1
+		if at < 12 {
+			continue
+		}
+		hdr := head[at-12 : at]
+		namesz, descsz, typ := binary.LittleEndian.Uint32(hdr), binary.LittleEndian.Uint32(hdr[4:]), binary.LittleEndian.Uint32(hdr[8:])
+		if namesz != 4 || typ != noteGoBuildID || descsz == 0 || uint64(at)+4+uint64(descsz) > uint64(len(head)) {
+			continue
+		}
+		return string(head[at+4 : at+4+int(descsz)])
+	}
+}
+
 // cacheMagic starts every entry file.
-var cacheMagic = [8]byte{'C', 'A', 'I', 'S', 'B', 'P', 'F', '1'}
+var cacheMagic = [8]byte{'C', 'A', 'I', 'S', 'B', 'P', 'F', '2'}
 
 // MaxCacheEntries bounds a cache directory: writing one more removes the
 // entries used longest ago.
@@ -79,12 +110,12 @@ func (c *Cache) Program(cfg *specs.LinuxSeccomp) (*Program, error) {
 // (returning Validate's errors) and starts compiling it in a goroutine. The
 // function it returns waits for the program.
 func (c *Cache) Start(cfg *specs.LinuxSeccomp) (func() (*Program, error), error) {
-	key, err := cacheKey(cfg)
+	ident, err := cacheIdentity(cfg)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(c.dir, key)
-	if p, err := readEntry(path); err == nil {
+	path := filepath.Join(c.dir, keyOf(ident))
+	if p, err := readEntry(path, ident); err == nil {
 		now := time.Now()
 		_ = os.Chtimes(path, now, now) // recently used: evicted last
 		return func() (*Program, error) { return p, nil }, nil
@@ -99,7 +130,7 @@ func (c *Cache) Start(cfg *specs.LinuxSeccomp) (func() (*Program, error), error)
 	done := make(chan result, 1)
 	go func() {
 		p, err := compileProgram(cfg)
-		if err == nil && c.write(path, p) == nil {
+		if err == nil && c.write(path, ident, p) == nil {
 			c.trim()
 		}
 		done <- result{p, err}
@@ -127,28 +158,58 @@ func compileProgram(cfg *specs.LinuxSeccomp) (*Program, error) {
 	return f.Program()
 }
 
-// cacheKey is a sha256 over everything a program depends on.
-func cacheKey(cfg *specs.LinuxSeccomp) (string, error) {
+// cacheIdentity is everything a program depends on: the format, the
+// build, libseccomp's version and API level, the architecture and the
+// profile's JSON. An entry stores it whole and a lookup compares it, so
+// the key (a hash of it) only has to be fast: a collision costs a miss.
+func cacheIdentity(cfg *specs.LinuxSeccomp) ([]byte, error) {
 	js, err := json.Marshal(cfg)
 	if err != nil {
-		return "", fmt.Errorf("linux.seccomp: %w", err)
+		return nil, fmt.Errorf("linux.seccomp: %w", err)
 	}
 	api, err := libseccomp.GetAPI()
 	if err != nil {
-		return "", fmt.Errorf("asking libseccomp for its API level: %w", err)
+		return nil, fmt.Errorf("asking libseccomp for its API level: %w", err)
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00", cacheFormat, binaryID(), LibraryVersion(), api, runtime.GOARCH)
-	h.Write(js)
-	return fmt.Sprintf("%x", h.Sum(nil)), nil
+	ident := fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%s\x00", cacheFormat, binaryID(), LibraryVersion(), api, runtime.GOARCH)
+	return append(ident, js...), nil
 }
 
-// An entry is the magic, the sha256 of the payload, then the payload:
-// flags (uint32), notify (uint32, 0 or 1), BPF length (uint32) and the BPF.
-const entryHeader = len(cacheMagic) + sha256.Size
+// keyOf names an entry: a 128-bit FNV-1a of its identity, in hex. It is
+// not a cryptographic hash (crypto/sha256 brought the whole FIPS module's
+// initialisation into every runtime process); only root writes under
+// --root, and a lookup checks the identity stored in the entry.
+func keyOf(ident []byte) string {
+	return fmt.Sprintf("%x", fnvSum(ident))
+}
 
-func encodeEntry(p *Program) []byte {
-	payload := binary.LittleEndian.AppendUint32(nil, uint32(p.Flags))
+func fnvSum(b []byte) []byte {
+	h := fnv.New128a()
+	h.Write(b)
+	return h.Sum(nil)
+}
+
+// cacheKey is the file name of cfg's entry.
+func cacheKey(cfg *specs.LinuxSeccomp) (string, error) {
+	ident, err := cacheIdentity(cfg)
+	if err != nil {
+		return "", err
+	}
+	return keyOf(ident), nil
+}
+
+// An entry is the magic, a 128-bit FNV-1a checksum of the payload, then
+// the payload: identity length (uint32) and identity, flags (uint32),
+// notify (uint32, 0 or 1), BPF length (uint32) and the BPF.
+const (
+	sumSize     = 16
+	entryHeader = len(cacheMagic) + sumSize
+)
+
+func encodeEntry(ident []byte, p *Program) []byte {
+	payload := binary.LittleEndian.AppendUint32(nil, uint32(len(ident)))
+	payload = append(payload, ident...)
+	payload = binary.LittleEndian.AppendUint32(payload, uint32(p.Flags))
 	var notify uint32
 	if p.Notify {
 		notify = 1
@@ -156,44 +217,56 @@ func encodeEntry(p *Program) []byte {
 	payload = binary.LittleEndian.AppendUint32(payload, notify)
 	payload = binary.LittleEndian.AppendUint32(payload, uint32(len(p.BPF)))
 	payload = append(payload, p.BPF...)
-	sum := sha256.Sum256(payload)
 	out := make([]byte, 0, entryHeader+len(payload))
 	out = append(out, cacheMagic[:]...)
-	out = append(out, sum[:]...)
+	out = append(out, fnvSum(payload)...)
 	return append(out, payload...)
 }
 
-var errBadEntry = errors.New("seccomp cache: bad entry")
+var (
+	errBadEntry   = errors.New("seccomp cache: bad entry")
+	errOtherEntry = errors.New("seccomp cache: the entry is another profile's")
+)
 
-func decodeEntry(b []byte) (*Program, error) {
-	if len(b) < entryHeader+12 || !bytes.Equal(b[:len(cacheMagic)], cacheMagic[:]) {
+// decodeEntry returns the program of entry b if it is intact and was
+// stored for ident.
+func decodeEntry(b, ident []byte) (*Program, error) {
+	if len(b) < entryHeader+4 || !bytes.Equal(b[:len(cacheMagic)], cacheMagic[:]) {
 		return nil, errBadEntry
 	}
 	payload := b[entryHeader:]
-	if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], b[len(cacheMagic):entryHeader]) {
+	if !bytes.Equal(fnvSum(payload), b[len(cacheMagic):entryHeader]) {
 		return nil, errBadEntry
 	}
+	n := uint64(binary.LittleEndian.Uint32(payload))
+	if uint64(len(payload)) < 4+n+12 {
+		return nil, errBadEntry
+	}
+	if !bytes.Equal(payload[4:4+n], ident) {
+		return nil, errOtherEntry
+	}
+	payload = payload[4+n:]
 	flags := binary.LittleEndian.Uint32(payload)
 	notify := binary.LittleEndian.Uint32(payload[4:])
-	n := binary.LittleEndian.Uint32(payload[8:])
+	size := binary.LittleEndian.Uint32(payload[8:])
 	bpf := payload[12:]
-	if notify > 1 || uint64(n) != uint64(len(bpf)) || n == 0 || n%bpfInsnSize != 0 {
+	if notify > 1 || uint64(size) != uint64(len(bpf)) || size == 0 || size%bpfInsnSize != 0 {
 		return nil, errBadEntry
 	}
 	return &Program{BPF: bpf, Flags: uint(flags), Notify: notify == 1}, nil
 }
 
-func readEntry(path string) (*Program, error) {
+func readEntry(path string, ident []byte) (*Program, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return decodeEntry(b)
+	return decodeEntry(b, ident)
 }
 
 // write stores p at path atomically (temporary file and rename). There is
 // no fsync: a lost entry is compiled again.
-func (c *Cache) write(path string, p *Program) error {
+func (c *Cache) write(path string, ident []byte, p *Program) error {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return err
 	}
@@ -201,7 +274,7 @@ func (c *Cache) write(path string, p *Program) error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(encodeEntry(p))
+	_, err = tmp.Write(encodeEntry(ident, p))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

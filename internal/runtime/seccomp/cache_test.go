@@ -2,11 +2,13 @@ package seccomp
 
 import (
 	"bytes"
-	"crypto/sha256"
+	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,8 +70,9 @@ func TestCompileProgramFlags(t *testing.T) {
 
 func TestCacheEntryEncoding(t *testing.T) {
 	p := &Program{BPF: bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8}, 5), Flags: 0x13, Notify: true}
-	b := encodeEntry(p)
-	got, err := decodeEntry(b)
+	ident := []byte("identity\x00{}")
+	b := encodeEntry(ident, p)
+	got, err := decodeEntry(b, ident)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +80,14 @@ func TestCacheEntryEncoding(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 	for n := 0; n < len(b); n++ {
-		if _, err := decodeEntry(b[:n]); err == nil {
+		if _, err := decodeEntry(b[:n], ident); err == nil {
 			t.Errorf("entry truncated to %d of %d bytes decoded", n, len(b))
 		}
 	}
 	for i := range b {
 		bad := bytes.Clone(b)
 		bad[i] ^= 0x40
-		if _, err := decodeEntry(bad); err == nil {
+		if _, err := decodeEntry(bad, ident); err == nil {
 			t.Errorf("entry with byte %d changed decoded", i)
 		}
 	}
@@ -135,7 +138,11 @@ func TestCache(t *testing.T) {
 	if bytes.Equal(other.BPF, first.BPF) {
 		t.Fatal("EPERM and ENOSPC profiles compile to the same BPF")
 	}
-	if err := os.WriteFile(entry, encodeEntry(other), 0o600); err != nil {
+	epermIdent, err := cacheIdentity(&eperm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entry, encodeEntry(epermIdent, other), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := c.Program(&eperm); !cmp.Equal(got, other) {
@@ -144,7 +151,7 @@ func TestCache(t *testing.T) {
 
 	// Garbage, a truncated entry and an unreadable one (a directory) are
 	// ignored and replaced.
-	good := encodeEntry(first)
+	good := encodeEntry(epermIdent, first)
 	for _, corrupt := range []func() error{
 		func() error { return os.WriteFile(entry, []byte("garbage"), 0o600) },
 		func() error { return os.WriteFile(entry, good[:len(good)-8], 0o600) },
@@ -160,6 +167,67 @@ func TestCache(t *testing.T) {
 		if b, err := os.ReadFile(entry); !bytes.Equal(b, good) {
 			t.Errorf("entry not rewritten after corruption: %v", err)
 		}
+	}
+}
+
+// TestCacheCollisionIsAMiss: the key is a fast non-cryptographic hash, so
+// an intact entry under a profile's key may hold another profile's program
+// (a collision, or a file put there). The lookup compares the identity the
+// entry stores with the request's: a mismatch compiles the profile asked
+// for and replaces the entry, never loads the other program.
+func TestCacheCollisionIsAMiss(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".seccomp")
+	c := NewCache(dir)
+	eperm := allowDefault(specs.LinuxSyscall{Names: []string{"mkdir"}, Action: specs.ActErrno, ErrnoRet: uintPtr(1)})
+	enospc := allowDefault(specs.LinuxSyscall{Names: []string{"mkdir"}, Action: specs.ActErrno, ErrnoRet: uintPtr(28)})
+	want, err := CompileProgram(&eperm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := CompileProgram(&enospc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	epermIdent, err := cacheIdentity(&eperm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enospcIdent, err := cacheIdentity(&enospc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Identities that differ in one byte, or only in length, are others.
+	for name, ident := range map[string][]byte{
+		"another profile":     enospcIdent,
+		"one byte changed":    append(bytes.Clone(epermIdent[:len(epermIdent)-1]), epermIdent[len(epermIdent)-1]^1),
+		"a prefix":            epermIdent[:len(epermIdent)-1],
+		"a byte more":         append(bytes.Clone(epermIdent), ' '),
+		"another binary's ID": bytes.Replace(epermIdent, []byte(binaryID()), []byte(strings.Repeat("x", len(binaryID()))), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if bytes.Equal(ident, epermIdent) {
+				t.Fatal("test identity equals the request's")
+			}
+			key, err := cacheKey(&eperm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.MkdirAll(dir, 0o700)
+			entry := filepath.Join(dir, key)
+			if err := os.WriteFile(entry, encodeEntry(ident, other), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Program(&eperm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cmp.Equal(got, want) {
+				t.Fatalf("lookup returned the colliding entry's program, not a compiled one")
+			}
+			if b, err := os.ReadFile(entry); err != nil || !bytes.Equal(b, encodeEntry(epermIdent, want)) {
+				t.Errorf("the colliding entry was not replaced by the request's (%v)", err)
+			}
+		})
 	}
 }
 
@@ -214,15 +282,29 @@ func TestCacheBounded(t *testing.T) {
 // TestCacheKeyCoversTheBinary checks the key names the running build, so a
 // rebuilt runtime compiles again rather than trust an older Compile.
 func TestCacheKeyCoversTheBinary(t *testing.T) {
-	id := binaryID()
-	if len(id) != 64 {
-		t.Fatalf("binaryID() = %q, want a sha256", id)
-	}
-	exe, err := os.ReadFile("/proc/self/exe")
+	f, err := elf.Open("/proc/self/exe")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := min(len(exe), 32<<10); fmt.Sprintf("%x", sha256.Sum256(exe[:n])) != id {
-		t.Errorf("binaryID() is not the hash of the executable's first %d bytes", n)
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		t.Fatal("the test binary has no Go build ID note")
+	}
+	note, err := sec.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// namesz, descsz, type, "Go\0\0", then the ID.
+	descsz := binary.LittleEndian.Uint32(note[4:])
+	want := "go:" + string(note[16:16+descsz])
+	if id := binaryID(); id != want {
+		t.Errorf("binaryID() = %q, want the Go build ID %q", id, want)
+	}
+	if goBuildID([]byte("\x04\x00\x00\x00\x09\x00\x00\x00\x04\x00\x00\x00Go\x00\x00short")) != "" {
+		t.Error("goBuildID read past the end of the bytes")
+	}
+	if id := goBuildID(make([]byte, 4096)); id != "" {
+		t.Errorf("goBuildID of zeros = %q", id)
 	}
 }
