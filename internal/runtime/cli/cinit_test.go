@@ -71,7 +71,7 @@ func TestCInitMatchesGoInit(t *testing.T) {
 			s.Linux.ReadonlyPaths = append(s.Linux.ReadonlyPaths, "/proc/sys")
 		}, []string{"uid=1000(cais) gid=1000(cais) groups=10,20", "0027", "CapAmb:\t0000000000000400", "CapEff:\t0000000000000400",
 			"Seccomp:\t2", "123", "c1\nd1\n/made/here\n7\n1\n", "/dev/mynull crw------- 1000 0 1 3", "mkdir refused", "data read-only",
-			" / ro,relatime ext4", "/data ro,", "/scratch rw,nosuid"}},
+			" / ro,relatime ", "/data ro,", "/scratch rw,nosuid"}},
 		{"seccomp before the user change, no capabilities", func(s *specs.Spec) {
 			s.Process.NoNewPrivileges = false
 			s.Process.Capabilities = nil
