@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cinit.h"
+#include "nsenter.h"
 
 // The new mount API and openat2, by number: glibc's headers for them vary
 // between versions and clash with the kernel's.
@@ -59,26 +60,12 @@ static int ci_sync = -1;
 static char ci_step[256] = "setting up the container";
 static const char *ci_what = "";
 
-static void ci_write_all(const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(ci_sync, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(1);
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void ci_send(uint32_t type, const char *body, uint32_t len)
 {
 	uint32_t hdr[2] = { type, len };
-	ci_write_all(hdr, sizeof(hdr));
+	nsenter_write_all(ci_sync, hdr, sizeof(hdr));
 	if (len > 0)
-		ci_write_all(body, len);
+		nsenter_write_all(ci_sync, body, len);
 }
 
 // ci_errstr is Go's spelling of an errno: strerror's, lower-cased first.
@@ -302,6 +289,20 @@ static int ci_same_file(int a, int b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+// ci_split copies the directory of the absolute, cleaned path into dir
+// ("/" for a top-level name) and returns its last component.
+static const char *ci_split(const char *path, char *dir, size_t n)
+{
+	snprintf(dir, n, "%s", path);
+	char *slash = strrchr(dir, '/');
+	const char *name = path + (slash - dir) + 1;
+	if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return name;
+}
+
 // ci_mountpoint returns an O_PATH fd on dst under root, made (a directory,
 // or an empty file for dir == 0) when missing; protected paths are checked
 // to be reached without symlinks, before and after.
@@ -318,13 +319,7 @@ static int ci_mountpoint(int root, const char *dst, int dir, int protected)
 			h = ci_mkdir_all(root, dst);
 		} else {
 			char parent[PATH_MAX];
-			snprintf(parent, sizeof(parent), "%s", dst);
-			char *slash = strrchr(parent, '/');
-			const char *name = dst + (slash - parent) + 1;
-			if (slash == parent)
-				parent[1] = '\0';
-			else
-				*slash = '\0';
+			const char *name = ci_split(dst, parent, sizeof(parent));
 			int pfd = ci_mkdir_all(root, parent);
 			int fd = openat(pfd, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
 			if (fd >= 0)
@@ -521,13 +516,7 @@ static void ci_op_cg_end(struct ci_state *s, struct ci_cur *c)
 static int ci_parent_dir(struct ci_state *s, const char *cpath, const char **name)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", cpath);
-	char *slash = strrchr(dir, '/');
-	*name = cpath + (slash - dir) + 1;
-	if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	*name = ci_split(cpath, dir, sizeof(dir));
 	int fd = ci_no_symlinks(s->root, dir);
 	if (fd >= 0)
 		return fd;
@@ -949,40 +938,15 @@ void cinit_run(int sync_fd)
 {
 	ci_sync = sync_fd;
 	uint32_t hdr[2];
-	char *prog;
-	{
-		char *p = (char *)hdr;
-		size_t left = sizeof(hdr);
-		while (left > 0) {
-			ssize_t n = read(ci_sync, p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				_exit(1);
-			p += n;
-			left -= (size_t)n;
-		}
-	}
+	nsenter_read_all(ci_sync, hdr, sizeof(hdr));
 	if (hdr[0] != CINIT_MSG_PROGRAM || hdr[1] > CINIT_MAX_PROGRAM) {
 		errno = 0;
 		ci_fail("init program: bad header (type %#x, %u bytes)", hdr[0], hdr[1]);
 	}
-	prog = malloc(hdr[1] + 1);
+	char *prog = malloc(hdr[1] + 1);
 	if (prog == NULL)
 		ci_fail("malloc");
-	{
-		char *p = prog;
-		size_t left = hdr[1];
-		while (left > 0) {
-			ssize_t n = read(ci_sync, p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				_exit(1);
-			p += n;
-			left -= (size_t)n;
-		}
-	}
+	nsenter_read_all(ci_sync, prog, hdr[1]);
 	if (fcntl(ci_sync, F_SETFD, FD_CLOEXEC) < 0)
 		ci_fail("fcntl");
 	sigset_t none;

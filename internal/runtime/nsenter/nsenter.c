@@ -52,7 +52,7 @@ void cinit_run(int sync_fd) __attribute__((noreturn));
 
 static int sync_fd = -1;
 
-static void write_all(int fd, const void *buf, size_t len)
+void nsenter_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	while (len > 0) {
@@ -66,7 +66,7 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-static void read_all(int fd, void *buf, size_t len)
+void nsenter_read_all(int fd, void *buf, size_t len)
 {
 	char *p = buf;
 	while (len > 0) {
@@ -83,9 +83,9 @@ static void read_all(int fd, void *buf, size_t len)
 static void send_msg(uint32_t type, const void *payload, uint32_t len)
 {
 	uint32_t hdr[2] = { type, len };
-	write_all(sync_fd, hdr, sizeof(hdr));
+	nsenter_write_all(sync_fd, hdr, sizeof(hdr));
 	if (len > 0)
-		write_all(sync_fd, payload, len);
+		nsenter_write_all(sync_fd, payload, len);
 }
 
 static void send_pid(uint32_t type, pid_t pid)
@@ -218,7 +218,7 @@ __attribute__((constructor)) static void cais_nsenter(void)
 		fail("nsenter: prctl(PR_SET_DUMPABLE)");
 
 	uint32_t hdr[2];
-	read_all(sync_fd, hdr, sizeof(hdr));
+	nsenter_read_all(sync_fd, hdr, sizeof(hdr));
 	if (hdr[0] != NSENTER_MAGIC || hdr[1] > NSENTER_MAX_REQUEST) {
 		errno = 0;
 		fail("nsenter: bad request header");
@@ -226,7 +226,7 @@ __attribute__((constructor)) static void cais_nsenter(void)
 	char *req = malloc(hdr[1] + 1);
 	if (req == NULL)
 		fail("nsenter: malloc");
-	read_all(sync_fd, req, hdr[1]);
+	nsenter_read_all(sync_fd, req, hdr[1]);
 	struct cursor c = { req, hdr[1] };
 
 	uint32_t clone_flags = take_u32(&c);
@@ -270,7 +270,7 @@ __attribute__((constructor)) static void cais_nsenter(void)
 	// so that it is rooted there) and writes the id maps.
 	send_pid(NSENTER_MSG_HELLO, getpid());
 	uint32_t ack[2];
-	read_all(sync_fd, ack, sizeof(ack));
+	nsenter_read_all(sync_fd, ack, sizeof(ack));
 	if (ack[0] != NSENTER_MSG_ACK || ack[1] != 0) {
 		errno = 0;
 		fail("nsenter: expected ack from the runtime, got message %u", ack[0]);

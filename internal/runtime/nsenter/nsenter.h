@@ -18,4 +18,11 @@
 #define NSENTER_EXIT_PROTOCOL 120
 #define NSENTER_EXIT_FAILED 121
 
+#include <stddef.h>
+// Write or read exactly len bytes, retrying on EINTR; exit with
+// NSENTER_EXIT_PROTOCOL if the other side is gone (nsenter.c, shared with
+// cinit.c).
+void nsenter_write_all(int fd, const void *buf, size_t len);
+void nsenter_read_all(int fd, void *buf, size_t len);
+
 #endif
