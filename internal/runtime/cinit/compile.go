@@ -227,16 +227,8 @@ func (w *writer) rootfs(cfg *initproto.Config, plan *rootfs.Plan) error {
 	}
 	if plan.SetupDev {
 		for _, d := range plan.Devices {
-			mode := uint32(d.Mode.Perm())
-			switch d.Type {
-			case rootfs.DeviceChar:
-				mode |= unix.S_IFCHR
-			case rootfs.DeviceBlock:
-				mode |= unix.S_IFBLK
-			case rootfs.DeviceFifo:
-				mode |= unix.S_IFIFO
-			}
-			w.op(nsenter.OpMknod, "device "+d.Path).str(d.Path).u32(mode).u64(unix.Mkdev(uint32(d.Major), uint32(d.Minor))).u32(d.UID).u32(d.GID)
+			mode, dev := d.MknodArgs()
+			w.op(nsenter.OpMknod, "device "+d.Path).str(d.Path).u32(mode).u64(dev).u32(d.UID).u32(d.GID)
 		}
 		for _, l := range plan.Symlinks {
 			w.op(nsenter.OpSymlink, "symlink "+l.Path).str(l.Path).str(l.Target).str(l.IfExists)
@@ -288,7 +280,7 @@ func (w *writer) user(p *specs.Process) error {
 // writer appends ops; an op's length is patched when the next one starts.
 type writer struct {
 	b     []byte
-	start int // offset of the open op's length field, or -1
+	start int // offset of the open op's length field, 0 when none is open
 	err   error
 }
 

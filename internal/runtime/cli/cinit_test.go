@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -118,10 +119,11 @@ func TestCInitRunsWithoutGo(t *testing.T) {
 		if err := c.Run(); err != nil {
 			t.Fatalf("create: %v", err)
 		}
-		pid := strings.TrimSpace(r.must("state", r.name))
-		pid = pid[strings.Index(pid, `"pid": `)+7:]
-		pid = pid[:strings.IndexAny(pid, ",\n")]
-		status, err := os.ReadFile("/proc/" + pid + "/status")
+		var st specs.State
+		if err := json.Unmarshal([]byte(r.must("state", r.name)), &st); err != nil || st.Pid <= 0 {
+			t.Fatalf("state: pid %d, %v", st.Pid, err)
+		}
+		status, err := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/status")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -263,16 +263,7 @@ func (p *Plan) createDevice(d Device) error {
 	}
 	defer parent.Close()
 	name := path.Base(d.Path)
-	mode := uint32(d.Mode.Perm())
-	switch d.Type {
-	case DeviceChar:
-		mode |= unix.S_IFCHR
-	case DeviceBlock:
-		mode |= unix.S_IFBLK
-	case DeviceFifo:
-		mode |= unix.S_IFIFO
-	}
-	dev := unix.Mkdev(uint32(d.Major), uint32(d.Minor))
+	mode, dev := d.MknodArgs()
 	old := unix.Umask(0)
 	err = unix.Mknodat(int(parent.Fd()), name, mode, int(dev))
 	if errors.Is(err, unix.EEXIST) {
