@@ -172,3 +172,23 @@ func closeAll(fds []int) {
 		unix.Close(fd)
 	}
 }
+
+// Dial connects to the caller's --console-socket (through x/sys/unix:
+// package net would cost every runtime process its initialisation).
+func Dial(path string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to --console-socket: %w", err)
+	}
+	for {
+		err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("connecting to --console-socket: dial unix %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/runtime/caps"
 	"github.com/cais-project/cais/internal/runtime/cgroups"
+	"github.com/cais-project/cais/internal/runtime/console"
 	"github.com/cais-project/cais/internal/runtime/hooks"
 	"github.com/cais-project/cais/internal/runtime/initproto"
 	"github.com/cais-project/cais/internal/runtime/rootfs"
@@ -124,7 +125,7 @@ func Create(ctx context.Context, root, id, bundle string, o CreateOptions) (c *C
 
 	var consoleConn *os.File
 	if o.ConsoleSocket != "" {
-		consoleConn, err = dialConsole(o.ConsoleSocket)
+		consoleConn, err = console.Dial(o.ConsoleSocket)
 		if err != nil {
 			return nil, err
 		}
@@ -214,26 +215,6 @@ func validateParts(s *specs.Spec, bundle string, cgroupPaths map[string]string, 
 		return nil, invalid("--console-socket given but process.terminal is false")
 	}
 	return plan, nil
-}
-
-// dialConsole connects to the --console-socket through x/sys/unix (package
-// net would cost every runtime process its initialisation).
-func dialConsole(path string) (*os.File, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to --console-socket: %w", err)
-	}
-	for {
-		err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("connecting to --console-socket: dial unix %s: %w", path, err)
-	}
-	return os.NewFile(uintptr(fd), path), nil
 }
 
 // idMapsFor returns the config's id maps when it creates a user namespace.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cais-project/cais/internal/errdefs"
 	"github.com/cais-project/cais/internal/runtime/caps"
+	"github.com/cais-project/cais/internal/runtime/console"
 	"github.com/cais-project/cais/internal/runtime/initproto"
 	"github.com/cais-project/cais/internal/runtime/nsenter"
 	"github.com/cais-project/cais/internal/runtime/process"
@@ -62,12 +63,12 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var console *os.File
+	var consoleConn *os.File
 	if o.ConsoleSocket != "" {
-		if console, err = dialConsole(o.ConsoleSocket); err != nil {
+		if consoleConn, err = console.Dial(o.ConsoleSocket); err != nil {
 			return 0, err
 		}
-		defer console.Close()
+		defer consoleConn.Close()
 	}
 	proc, err := spawn(ctx, spawnOpts{
 		req:         c.joinRequest(full),
@@ -75,7 +76,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		seccomp:     filter,
 		io:          o.IO,
 		preserveFDs: o.PreserveFDs,
-		console:     console,
+		console:     consoleConn,
 		joinCgroup:  cg.Apply,
 		hooks:       func(int) error { return nil },
 	})
